@@ -1,0 +1,71 @@
+// coco-harness: one binary, subcommands. See README.md and `coco-harness --help`.
+#include <iostream>
+
+#include "cli_common.h"
+
+namespace coco::cli {
+
+Globals& globals() {
+  static Globals g;
+  return g;
+}
+int& exit_code() {
+  static int code = kExitOk;
+  return code;
+}
+
+void on_run(CLI::App* cmd, std::function<int()> body) {
+  cmd->callback([body = std::move(body)]() {
+    try {
+      exit_code() = body();
+    } catch (const InputError& e) {
+      std::cerr << "coco-harness: error: " << e.what() << "\n";
+      exit_code() = kExitUsage;
+    } catch (const std::exception& e) {
+      std::cerr << "coco-harness: error: " << e.what() << "\n";
+      exit_code() = kExitUsage;
+    }
+  });
+}
+
+Bytes read_input(const std::string& path) {
+  auto r = read_file(path);
+  if (!r) throw InputError(r.error().message);
+  return std::move(r).value();
+}
+
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
+
+void progress(const std::string& line) {
+  if (!globals().quiet && !globals().json) std::cerr << line << "\n";
+}
+
+}  // namespace coco::cli
+
+int main(int argc, char** argv) {
+  using namespace coco::cli;
+  CLI::App app{
+      "coco-harness: simulation and conformance harness for Confidential Containers.\n"
+      "Simulates and verifies TEE evidence (AMD SEV-SNP now), serves fake vendor services, and tells\n"
+      "whether a deployment releases secrets exactly when it should.\n"
+      "Exit codes: 0 success, 1 verification failed or denied, 2 usage or input error."};
+  app.set_help_all_flag("--help-all", "Print help for every subcommand");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_flag("--json", globals().json, "Machine-readable JSON on stdout");
+  app.add_flag("-q,--quiet", globals().quiet, "No progress messages on stderr");
+  app.add_flag_callback("--version", [] { std::cout << "coco-harness 0.1.0\n"; std::exit(0); },
+                        "Print the version and exit");
+
+  add_run_command(app);
+  add_snp_commands(app);
+  add_kds_commands(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  return exit_code();
+}
