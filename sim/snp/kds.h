@@ -127,6 +127,10 @@ class FakeKds {
   };
   std::mutex mu_;
   std::map<std::pair<Product, bool>, CrlState> crls_;
+  // Issued VEKs by request, so that the same URL always answers the same bytes as the real KDS does
+  // (RSA-PSS signatures are salted, so re-issuing would change them). Bounded: cleared when full.
+  static constexpr std::size_t kMaxIssued = 4096;
+  std::map<std::string, std::string> issued_;
 
   std::atomic<std::uint64_t> total_{0}, vcek_{0}, vlek_{0}, chain_{0}, crl_{0}, rejected_{0};
 };

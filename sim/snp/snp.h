@@ -10,6 +10,7 @@
 #include "snp/amd_sim.h"
 #include "snp/certs.h"
 #include "snp/evidence_json.h"
+#include "snp/kds.h"
 #include "snp/report.h"
 #include "snp/signer.h"
 #include "snp/trust.h"

@@ -13,7 +13,9 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,18 @@
 #include "snp/trust.h"
 
 namespace coco::snp {
+
+// Remembers certificate signatures already verified (certificate DER digest + issuer key digest), so a
+// verifier that sees the same ARK/ASK/VCEK again skips the RSA-4096 work. Thread-safe.
+class ChainCache {
+ public:
+  bool verify(const Cert& cert, const Key& issuer);
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::set<std::string> verified_;
+};
 
 // Fetches a VCEK (DER) from a KDS for a report whose evidence carries none.
 using VcekFetcher = std::function<Result<Bytes>(Product, ByteView chip_id, const Tcb& reported_tcb)>;
@@ -38,6 +52,7 @@ struct VerifyOptions {
   std::optional<SysTime> now;   // certificate validity time; default: the system clock
   std::optional<Bytes> crl_der;  // ARK-signed KDS CRL to check the ASK/ASVK and VEK against
   VcekFetcher fetch_vcek;        // used only when the evidence carries no VEK
+  ChainCache* chain_cache = nullptr;  // optional memo of verified certificate signatures
 
   // Policy (validate). Defaults follow Trustee's snp verifier: report versions 3..5, VMPL 0.
   std::uint32_t min_version = 3;

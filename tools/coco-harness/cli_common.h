@@ -44,6 +44,9 @@ T need(Result<T> r, const std::string& context) {
   return std::move(r).value();
 }
 void print_json(const nlohmann::json& j);
+// Where simulated RSA-4096 keys are cached between runs: $COCO_KEY_CACHE, else
+// $XDG_CACHE_HOME/coco-harness/keys, else ~/.cache/coco-harness/keys.
+std::string default_key_cache();
 // Progress line on stderr unless --quiet or --json.
 void progress(const std::string& line);
 

@@ -1,4 +1,5 @@
 // coco-harness: one binary, subcommands. See README.md and `coco-harness --help`.
+#include <cstdlib>
 #include <iostream>
 
 #include "cli_common.h"
@@ -35,6 +36,13 @@ Bytes read_input(const std::string& path) {
 }
 
 void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
+
+std::string default_key_cache() {
+  if (const char* v = std::getenv("COCO_KEY_CACHE")) return v;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/coco-harness/keys";
+  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/coco-harness/keys";
+  return ".coco-harness-keys";
+}
 
 void progress(const std::string& line) {
   if (!globals().quiet && !globals().json) std::cerr << line << "\n";

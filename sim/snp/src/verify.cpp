@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/crl.h"
 #include "core/encoding.h"
 #include "core/hash.h"
 
@@ -84,6 +85,23 @@ const CertTableEntry* find_entry(const std::vector<CertTableEntry>& certs, CertK
 
 }  // namespace
 
+bool ChainCache::verify(const Cert& cert, const Key& issuer) {
+  const std::string key = to_string(sha256(cert.der())) + to_string(sha256(public_key_to_der(issuer)));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (verified_.count(key)) return true;
+  }
+  if (!cert.verify_signature(issuer)) return false;  // failures are not cached: they are cheap to repeat
+  std::lock_guard<std::mutex> lock(mu_);
+  verified_.insert(key);
+  return true;
+}
+
+std::size_t ChainCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return verified_.size();
+}
+
 VerifyOptions VerifyOptions::crypto_only() {
   VerifyOptions o;
   o.min_version = 2;
@@ -103,6 +121,9 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   Checker ck(res);
   const TrustedRoots& roots = opts.roots ? *opts.roots : real_amd_roots();
   const SysTime now = opts.now.value_or(std::chrono::system_clock::now());
+  auto signed_by = [&](const Cert& c, const Key& issuer) {
+    return opts.chain_cache ? opts.chain_cache->verify(c, issuer) : c.verify_signature(issuer);
+  };
 
   // --- Product line -----------------------------------------------------------------------------
   Product product = report.product();
@@ -205,7 +226,7 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
       ck.pass("ark.pinned");
   }
   check_cert_form(ck, ark, "ARK", "ARK-" + pname, "ARK-" + pname);
-  ck.check(ark.verify_signature(ark.public_key()), "ARK.self_signature", "snp.chain_untrusted",
+  ck.check(signed_by(ark, ark.public_key()), "ARK.self_signature", "snp.chain_untrusted",
            "ARK-" + pname + " is not self-signed");
   check_validity(ck, ark, "ARK", now);
 
@@ -223,7 +244,7 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
     ca = *c;
   }
   check_cert_form(ck, ca, ca_role, ca_cn, "ARK-" + pname);
-  bool chain = ck.check(ca.verify_signature(ark.public_key()), ca_role + ".signed_by_ark", "snp.chain_untrusted",
+  bool chain = ck.check(signed_by(ca, ark.public_key()), ca_role + ".signed_by_ark", "snp.chain_untrusted",
                         ca_role + " (" + ca.subject_cn() + ") is not signed by ARK-" + pname);
   check_validity(ck, ca, ca_role, now);
 
@@ -258,12 +279,27 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   check_cert_form(ck, *vek, vek_role, "SEV-" + vek_role, ca_cn);
   ck.check(vek->public_key().is_ec() && vek->public_key().curve_name() == "secp384r1", vek_role + ".key",
            "snp.cert_invalid", vek_role + " public key is not ECDSA P-384");
-  chain = ck.check(vek->verify_signature(ca.public_key()), vek_role + ".signed_by_" + ca_role, "snp.chain_untrusted",
+  chain = ck.check(signed_by(*vek, ca.public_key()), vek_role + ".signed_by_" + ca_role, "snp.chain_untrusted",
                    vek_role + " is not signed by " + ca_role + " " + ca.subject_cn() +
                        (vlek ? " (a VLEK must chain to the ASVK)" : "")) &&
           chain;
   check_validity(ck, *vek, vek_role, now);
   res.chain_verified = chain;
+
+  // Revocation, when a CRL is given: it must be the ARK's, and name neither the CA nor the VEK.
+  if (opts.crl_der) {
+    auto crl = crl_from_pem_or_der(*opts.crl_der);
+    if (!crl) {
+      ck.fail("snp.crl_invalid", "the CRL does not parse: " + crl.error().message);
+    } else if (!crl->issued_by(ark) || !crl->verify_signature(ark.public_key())) {
+      ck.fail("snp.crl_invalid", "the CRL is not issued and signed by ARK-" + pname);
+    } else {
+      ck.check(!crl->is_revoked(ca), ca_role + ".not_revoked", "snp.cert_revoked",
+               ca_role + " serial " + ca.serial_hex() + " is revoked by the ARK's CRL");
+      ck.check(!crl->is_revoked(*vek), vek_role + ".not_revoked", "snp.cert_revoked",
+               vek_role + " serial " + vek->serial_hex() + " is revoked by the ARK's CRL");
+    }
+  }
 
   auto ext = parse_kds_extensions(*vek);
   if (!ext) {

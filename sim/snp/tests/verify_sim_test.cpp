@@ -46,6 +46,10 @@ struct Matrix {
   std::uint32_t version;
 };
 
+[[maybe_unused]] void PrintTo(const Matrix& m, std::ostream* os) {
+  *os << product_name(m.product) << (m.vlek ? " VLEK" : " VCEK") << " v" << m.version;
+}
+
 class SnpSimMatrix : public ::testing::TestWithParam<Matrix> {};
 
 TEST_P(SnpSimMatrix, Verifies) {

@@ -1,0 +1,140 @@
+// `coco-harness kds serve`: a fake AMD KDS (sim/snp/kds.h) on a local port, for Trustee, a verifier or a
+// guest under test to fetch VCEKs, VLEKs, chains and CRLs from, with optional fault injection.
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <pthread.h>
+
+#include "cli_common.h"
+#include "core/fault.h"
+#include "snp/kds.h"
+
+namespace coco::cli {
+namespace {
+
+struct ServeArgs {
+  int port = 0;
+  std::string bind = "127.0.0.1";
+  std::string seed = "coco-harness";
+  std::string key_cache;
+  std::string fault = "none";
+  int slow_ms = static_cast<int>(FaultSwitch::kDefaultSlowDelay.count());
+  double duration = 0;
+};
+
+// Blocks SIGINT/SIGTERM in this thread and in every thread started after (the server's), so that they
+// are taken by sigtimedwait below instead of killing the process mid-response.
+class SignalGate {
+ public:
+  SignalGate() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~SignalGate() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  SignalGate(const SignalGate&) = delete;
+  SignalGate& operator=(const SignalGate&) = delete;
+
+  // Waits for SIGINT/SIGTERM, or `seconds` (> 0) at most. Returns the signal, or 0 on timeout.
+  int wait(double seconds) {
+    const bool forever = seconds <= 0;
+    timespec deadline{};
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += static_cast<time_t>(seconds);
+    deadline.tv_nsec += static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9);
+    if (deadline.tv_nsec >= 1'000'000'000L) {
+      deadline.tv_sec += 1;
+      deadline.tv_nsec -= 1'000'000'000L;
+    }
+    // Sliced waits: EINTR (a debugger, SIGCHLD...) only costs a loop turn.
+    for (;;) {
+      timespec slice{1, 0};
+      if (!forever) {
+        timespec now{};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long left_ns = (static_cast<long long>(deadline.tv_sec) - now.tv_sec) * 1'000'000'000LL +
+                            (deadline.tv_nsec - now.tv_nsec);
+        if (left_ns <= 0) return 0;
+        if (left_ns < 1'000'000'000LL) slice = {0, static_cast<long>(left_ns)};
+      }
+      int sig = sigtimedwait(&set_, nullptr, &slice);
+      if (sig > 0) return sig;
+    }
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t old_{};
+};
+
+void add_serve(CLI::App& group) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* cmd = group.add_subcommand(
+      "serve",
+      "Serve a fake AMD KDS backed by the simulated AMD root of trust.\n"
+      "Routes: /vcek/v1/{Milan|Genoa|Turin}/{hwid}?[fmcSPL&]blSPL&teeSPL&snpSPL&ucodeSPL, .../cert_chain, .../crl,\n"
+      "/vlek/v1/{product}/cert?..., /vlek/v1/{product}/cert_chain, /vlek/v1/{product}/crl.\n"
+      "Prints the URL it listens on, then serves until SIGINT/SIGTERM or --duration.");
+  cmd->add_option("--port", a->port, "TCP port; 0 picks a free one")->default_val(0)->check(CLI::Range(0, 65535));
+  cmd->add_option("--bind", a->bind, "Address to listen on (loopback by default)")->default_val("127.0.0.1");
+  cmd->add_option("--seed", a->seed, "Seed of the simulated AMD world (same seed, same keys)")
+      ->default_val("coco-harness");
+  cmd->add_option("--key-cache", a->key_cache,
+                  "Directory caching the simulated RSA-4096 keys [$XDG_CACHE_HOME/coco-harness/keys]");
+  cmd->add_option("--fault", a->fault, "Fault to inject: none, down, slow, 404, 429, 500, wrong")->default_val("none");
+  cmd->add_option("--slow-ms", a->slow_ms, "Delay of the slow fault, in milliseconds (at most 60000)")
+      ->default_val(a->slow_ms)
+      ->check(CLI::Range(0, 60'000));
+  cmd->add_option("--duration", a->duration, "Seconds to serve; 0 = until SIGINT/SIGTERM")
+      ->default_val(0)
+      ->check(CLI::Range(0.0, 31'536'000.0));
+
+  on_run(cmd, [a]() {
+    auto fault = parse_fault(a->fault);
+    if (!fault) throw InputError("--fault: " + fault.error().message);
+    if (a->bind != "127.0.0.1" && a->bind != "::1") {
+      progress("warning: listening on " + a->bind + ", not loopback only");
+    }
+
+    snp::AmdAuthority authority(a->seed, a->key_cache.empty() ? default_key_cache() : a->key_cache);
+    snp::FakeKdsOptions o;
+    o.server.bind_address = a->bind;
+    o.server.port = static_cast<std::uint16_t>(a->port);
+    o.server.threads = 2;
+    snp::FakeKds kds(authority, o);
+    kds.faults().set(*fault);
+    kds.faults().set_slow_delay(std::chrono::milliseconds(a->slow_ms));
+
+    SignalGate gate;  // before start(): the server's threads inherit the blocked mask
+    need(kds.start(), "kds serve");
+    if (globals().json) {
+      print_json({{"url", kds.url()}, {"port", kds.port()}, {"seed", a->seed}, {"fault", std::string(fault_name(*fault))}});
+    } else {
+      std::cout << kds.url() << "\n";
+    }
+    std::cout.flush();  // a script waiting for the URL must not wait for the buffer
+    progress("fake KDS (seed \"" + a->seed + "\", fault " + std::string(fault_name(*fault)) + ") listening on " +
+             kds.url() + (a->duration > 0 ? "" : "; Ctrl-C stops it"));
+
+    int sig = gate.wait(a->duration);
+    kds.stop();
+    auto c = kds.counters();
+    progress(std::string(sig ? "stopped by signal" : "duration elapsed") + ": served " + std::to_string(c.vcek) +
+             " VCEK, " + std::to_string(c.vlek) + " VLEK, " + std::to_string(c.cert_chain) + " chain, " +
+             std::to_string(c.crl) + " CRL; rejected " + std::to_string(c.rejected) + " of " +
+             std::to_string(c.total) + " requests");
+    return kExitOk;
+  });
+}
+
+}  // namespace
+
+void add_kds_commands(CLI::App& app) {
+  auto* kds = app.add_subcommand("kds", "Fake AMD Key Distribution Service");
+  kds->require_subcommand(1);
+  add_serve(*kds);
+}
+
+}  // namespace coco::cli
