@@ -144,7 +144,7 @@ void add_gen(CLI::App& snp) {
   opt("seed", "Seed of the simulated AMD world [coco-harness]");
   opt("key-cache", "Cache directory for simulated RSA-4096 keys");
   opt("out", "Write the raw 1184-byte report here [report.bin]");
-  opt("certs-out", "Write vek.der (VCEK or VLEK), cert_chain.pem and ark.pem into this directory");
+  opt("certs-out", "Write vek.der and vek.pem (VCEK or VLEK), cert_chain.pem (ASK or ASVK, ARK) and ark.pem here");
   opt("evidence-out", "Write Trustee's SNP evidence JSON (report + cert_chain) here");
   opt("cert-table-out", "Write the extended-report certificate table (VEK, ASK/ASVK, ARK) here");
   cmd->add_flag("--mask-chip-id", (*flags)["mask-chip-id"], "Set MASK_CHIP_ID (CHIP_ID reads as zero)");
@@ -196,13 +196,14 @@ void add_gen(CLI::App& snp) {
       std::filesystem::path dir = v["certs-out"];
       const AmdCa& ca = authority.ca(d.product);
       for (auto [name, bytes] : {std::pair<std::string, Bytes>{"vek.der", signed_report.vek.cert.der()},
+                                 {"vek.pem", to_bytes(as_bytes(signed_report.vek.cert.pem()))},
                                  {"cert_chain.pem", to_bytes(as_bytes(signed_report.chain_pem))},
                                  {"ark.pem", to_bytes(as_bytes(ca.ark.pem()))}})
         if (auto st = write_file(dir / name, bytes); !st) throw InputError(st.error().message);
       summary["certs"] = dir.string();
     }
     if (!v["evidence-out"].empty()) {
-      auto text = evidence_to_json(signed_report.evidence()).dump();
+      auto text = evidence_to_json(signed_report.evidence(), d.product).dump();  // v2: no CPUID, layout from the product
       if (auto st = write_file(v["evidence-out"], as_bytes(text)); !st) throw InputError(st.error().message);
       summary["evidence"] = v["evidence-out"];
     }

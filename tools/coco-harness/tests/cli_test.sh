@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# End-to-end checks of the coco-harness CLI as a user runs it: simulate with `snp gen`, verify with
+# `snp verify`, cross-check the simulated chains with `openssl verify` and the VCEK layout with
+# `openssl asn1parse` against AMD's real certificates, and the exit codes for bad input.
+# Usage: cli_test.sh <coco-harness binary> <key cache dir> <shared dir>
+set -uo pipefail
+bin=$1 cache=$2 shared=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fails=0 passes=0
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+expect_exit() {  # expect_exit CODE cmd...
+  local want=$1; shift
+  "$@" >out.txt 2>err.txt; local got=$?
+  if [ "$got" -eq "$want" ]; then ok; else bad "exit $got (want $want): $* :: $(head -c 300 err.txt)"; fi
+}
+
+for p in Milan Genoa Turin; do
+  for s in vcek vlek; do
+    for v in 2 3 5; do
+      d=$p-$s-v$v
+      expect_exit 0 "$bin" -q snp gen --product "$p" --signer "$s" --version "$v" --key-cache "$cache" \
+        --out "$d.bin" --certs-out "$d" --evidence-out "$d.json" --cert-table-out "$d.table" --report-data 0a0b
+      [ "$(stat -c %s "$d.bin")" -eq 1184 ] && ok || bad "$d.bin is not 1184 bytes"
+      profile=(); [ "$v" = 2 ] && profile=(--profile go-sev-guest --product "$p")
+      expect_exit 0 "$bin" snp verify "$d.bin" -c "$d/vek.der" --roots simulated --key-cache "$cache" \
+        --expect-report-data 0a0b "${profile[@]}"
+      expect_exit 0 "$bin" snp verify "$d.bin" --cert-table "$d.table" --roots simulated --key-cache "$cache" "${profile[@]}"
+      expect_exit 0 "$bin" snp verify "$d.json" --roots simulated --key-cache "$cache" "${profile[@]}"
+      # AMD's real roots do not trust the simulated world.
+      expect_exit 1 "$bin" snp verify "$d.bin" -c "$d/vek.der" "${profile[@]}"
+      grep -q snp.chain_untrusted out.txt && ok || bad "$d: real roots did not say snp.chain_untrusted"
+      # OpenSSL accepts the simulated chain (serial 0 and RSA-PSS included).
+      openssl verify -CAfile "$d/ark.pem" -untrusted "$d/cert_chain.pem" "$d/vek.pem" >/dev/null 2>&1 && ok ||
+        bad "openssl verify rejected $d"
+    done
+  done
+done
+
+# Policy flags give named reasons and exit 1.
+"$bin" -q snp gen --product Genoa --debug --key-cache "$cache" --out dbg.bin --certs-out dbg >/dev/null
+expect_exit 1 "$bin" snp verify dbg.bin -c dbg/vek.der --roots simulated --key-cache "$cache" --no-debug
+grep -q snp.debug_allowed out.txt && ok || bad "--no-debug did not report snp.debug_allowed"
+expect_exit 1 "$bin" snp verify dbg.bin -c dbg/vek.der --roots simulated --key-cache "$cache" --expect-host-data ff
+grep -q snp.host_data_mismatch out.txt && ok || bad "host data mismatch not named"
+"$bin" --json snp verify dbg.bin -c dbg/vek.der --roots simulated --key-cache "$cache" > v.json
+grep -q '"verdict": "verified"' v.json && grep -q '"policy_debug_allowed": true' v.json && ok || bad "--json verdict/claims"
+expect_exit 0 "$bin" --json snp inspect dbg.bin
+grep -q '"debug": true' out.txt && ok || bad "inspect --json does not show the debug policy bit"
+
+# The simulated VCEK carries the same extensions, in the same order, as AMD's real ones.
+if [ -d "$shared/corpus/snp" ]; then
+  oids() { openssl asn1parse -inform der -in "$1" | grep -o '1\.3\.6\.1\.4\.1\.3704\.[0-9.]*' | tr '\n' ' '; }
+  [ "$(oids Milan-vcek-v3/vek.der)" = "$(oids "$shared/corpus/snp/go-sev-guest_vcek.der")" ] && ok ||
+    bad "Milan VCEK extensions differ from the real one: $(oids Milan-vcek-v3/vek.der)"
+  [ "$(oids Turin-vcek-v3/vek.der)" = "$(oids "$shared/corpus/snp/virtee_vcek_turin.der")" ] && ok ||
+    bad "Turin VCEK extensions differ from the real one"
+  [ "$(oids Milan-vlek-v3/vek.der)" = "$(oids "$shared/corpus/snp/trustee_test-vlek.der")" ] && ok ||
+    bad "Milan VLEK extensions differ from the real one"
+  expect_exit 0 "$bin" snp verify "$shared/corpus/snp/ccf_genoa_attestation.bin" -c "$shared/corpus/snp/ccf_genoa_endorsements.pem" --at 2026-01-01
+else
+  echo "SKIP: shared corpus not found at $shared"
+fi
+
+# Bad input: exit 2 and exactly one line on stderr.
+head -c 100 /dev/zero > short.bin
+printf -- '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' > garbage.pem
+python3 -c 'import sys; b=bytearray(1184); b[0]=9; sys.stdout.buffer.write(b)' > v9.bin 2>/dev/null ||
+  { printf '\x09'; head -c 1183 /dev/zero; } > v9.bin
+for args in "snp verify short.bin" "snp verify v9.bin" "snp inspect short.bin" "snp verify Milan-vcek-v3.bin -c garbage.pem" \
+            "snp verify missing.bin" "snp gen --product Pluto" "snp verify Milan-vcek-v3.bin --vmpl x" "snp verify Milan-vcek-v3.bin --at soon"; do
+  # shellcheck disable=SC2086
+  expect_exit 2 "$bin" $args
+  [ "$(wc -l < err.txt)" -eq 1 ] && ok || bad "'$args' printed $(wc -l < err.txt) lines on stderr"
+done
+expect_exit 2 "$bin" snp verify
+expect_exit 2 "$bin" --no-such-flag
+expect_exit 0 "$bin" snp verify --help
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
