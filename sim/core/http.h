@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -129,7 +130,8 @@ struct HttpClientOptions {
 
 // Errors: http.bad_url, http.connect_failed (refused, unreachable, or closed by the server before any
 // response), http.timeout (the whole request exceeded `timeout`), http.tls_failed (handshake or
-// certificate verification), http.protocol_error (not a valid HTTP response, or too large).
+// certificate verification), http.protocol_error (not a valid HTTP response, or too large),
+// http.bad_request (a method that is not a token, or a header value with a line break).
 // A non-2xx status is a successful result: the caller decides what it means.
 class HttpClient {
  public:

@@ -6,6 +6,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <thread>
+
 #include "core/http.h"
 #include "core/x509.h"
 
@@ -141,6 +143,29 @@ TEST(Http, RoundTripOnFreePort) {
   server.stop();
   EXPECT_FALSE(server.running());
   server.stop();  // idempotent
+}
+
+TEST(Http, ConcurrentClientsOnSeveralThreads) {
+  HttpServerOptions o;
+  o.threads = 4;
+  HttpServer server(echo, o);
+  ASSERT_TRUE(server.start());
+  constexpr int kClients = 4, kEach = 25;
+  std::vector<int> ok(kClients, 0);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      HttpClient client;
+      for (int i = 0; i < kEach; ++i) {
+        std::string body = std::to_string(c) + "/" + std::to_string(i);
+        auto r = client.post(server.url() + "/p", body);
+        if (r && r->status == 200 && r->body == body) ++ok[static_cast<std::size_t>(c)];
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  for (int c = 0; c < kClients; ++c) EXPECT_EQ(ok[static_cast<std::size_t>(c)], kEach);
+  EXPECT_EQ(server.requests_handled(), static_cast<std::uint64_t>(kClients * kEach));
 }
 
 TEST(Http, KeepAliveServesSeveralRequestsOnOneConnection) {

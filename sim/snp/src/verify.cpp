@@ -68,6 +68,14 @@ void check_cert_form(Checker& ck, const Cert& c, const std::string& role, const 
            role + " subject must carry exactly one each of OU, O, L, ST, C and CN (AMD's layout)");
 }
 
+// go-sev-guest: an AMD CA certificate carries exactly one CRL distribution point, the KDS CRL URL.
+void check_crl_link(Checker& ck, const Cert& c, const std::string& role, const std::string& expected) {
+  auto dps = c.crl_distribution_points();
+  ck.check(dps.size() == 1 && dps[0] == expected, role + ".crl_link", "snp.cert_invalid",
+           role + " CRL distribution point is " + (dps.empty() ? std::string("missing") : "'" + dps[0] + "'") +
+               ", expected exactly '" + expected + "'");
+}
+
 void check_validity(Checker& ck, const Cert& c, const std::string& role, SysTime now) {
   if (now < c.not_before())
     ck.fail("snp.cert_not_yet_valid", role + " is not valid before " + format_utc(c.not_before()));
@@ -229,6 +237,7 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   ck.check(signed_by(ark, ark.public_key()), "ARK.self_signature", "snp.chain_untrusted",
            "ARK-" + pname + " is not self-signed");
   check_validity(ck, ark, "ARK", now);
+  check_crl_link(ck, ark, "ARK", kds_crl_url(product, false));
 
   // ASK (VCEK chain) or ASVK (VLEK chain): from the evidence if present, else the trusted bundle.
   const std::string ca_role = vlek ? "ASVK" : "ASK";
@@ -247,6 +256,7 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   bool chain = ck.check(signed_by(ca, ark.public_key()), ca_role + ".signed_by_ark", "snp.chain_untrusted",
                         ca_role + " (" + ca.subject_cn() + ") is not signed by ARK-" + pname);
   check_validity(ck, ca, ca_role, now);
+  check_crl_link(ck, ca, ca_role, kds_crl_url(product, vlek));
 
   // VEK: from the evidence, or fetched from a KDS (VCEK only).
   const CertKind vek_kind = vlek ? CertKind::vlek : CertKind::vcek;
