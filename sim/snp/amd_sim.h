@@ -67,6 +67,7 @@ class AmdAuthority {
 
  private:
   Key load_or_make_rsa(Product product, const std::string& role);
+  IssuedVek issue_vek(const VekRequest& req, bool vlek);
   std::string seed_;
   std::filesystem::path cache_dir_;
   AmdValidity validity_;

@@ -177,6 +177,8 @@ class KdsClient {
 
  private:
   Result<std::string> get(const std::string& path_and_query);
+  // VCEK (hwid given) or VLEK: from the cache when it still matches the request, else from the KDS.
+  Result<Cert> fetch_vek(const std::string& path, Product product, const std::optional<Bytes>& hwid, const Tcb& tcb);
   std::optional<Bytes> cache_read(const std::string& path_and_query);
   void cache_write(const std::string& path_and_query, ByteView data);
 

@@ -15,19 +15,12 @@
 #include <cstdint>
 #include <ctime>
 
+#include "ossl.h"
+
 namespace coco {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-
-SysTime asn1_to_time(const ASN1_TIME* t) {
-  struct tm tmv{};
-  if (!t || ASN1_TIME_to_tm(t, &tmv) != 1) return SysTime{};
-  return std::chrono::system_clock::from_time_t(timegm(&tmv));
-}
+using ossl::asn1_to_time;
 
 // Minimal big-endian magnitude: leading zero bytes dropped, so 0 is empty.
 Bytes strip_leading_zeros(ByteView b) {
@@ -45,15 +38,6 @@ Bytes asn1_integer_magnitude(const ASN1_INTEGER* ai) {
   return out;
 }
 
-std::string entry_text(X509_NAME_ENTRY* e) {
-  unsigned char* utf8 = nullptr;
-  int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
-  if (len < 0) return "";
-  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
-  OPENSSL_free(utf8);
-  return out;
-}
-
 }  // namespace
 
 Crl::Crl(X509_CRL* owned) : c_(owned, X509_CRL_free) {}
@@ -68,30 +52,17 @@ Bytes Crl::der() const {
 }
 
 std::string Crl::pem() const {
-  Bio bio(BIO_new(BIO_s_mem()));
+  auto bio = ossl::mem_bio();
   PEM_write_bio_X509_CRL(bio.get(), c_.get());
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
+  return ossl::bio_text(bio.get());
 }
 
 int Crl::version() const { return static_cast<int>(X509_CRL_get_version(c_.get())) + 1; }
 
-std::string Crl::issuer_cn() const {
-  X509_NAME* name = X509_CRL_get_issuer(c_.get());
-  int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-  return idx < 0 ? "" : entry_text(X509_NAME_get_entry(name, idx));
-}
+std::string Crl::issuer_cn() const { return ossl::name_cn(X509_CRL_get_issuer(c_.get())); }
 
 std::vector<std::pair<std::string, std::string>> Crl::issuer_rdns() const {
-  std::vector<std::pair<std::string, std::string>> out;
-  X509_NAME* name = X509_CRL_get_issuer(c_.get());
-  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
-    X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
-    const char* sn = OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)));
-    out.emplace_back(sn ? sn : "?", entry_text(e));
-  }
-  return out;
+  return ossl::name_rdns(X509_CRL_get_issuer(c_.get()));
 }
 
 bool Crl::issued_by(const Cert& issuer) const {
@@ -174,7 +145,7 @@ Result<Crl> crl_from_der(ByteView der) {
 
 Result<Crl> crl_from_pem(std::string_view pem) {
   if (pem.size() > static_cast<std::size_t>(INT32_MAX)) return make_error("crl.pem_invalid", "CRL PEM too large");
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  auto bio = ossl::mem_bio(pem);
   X509_CRL* c = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr);
   ERR_clear_error();
   if (!c) return make_error("crl.pem_invalid", "no PEM X509 CRL block found");

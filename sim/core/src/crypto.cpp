@@ -12,6 +12,8 @@
 
 #include <stdexcept>
 
+#include "ossl.h"
+
 namespace coco {
 namespace {
 
@@ -23,10 +25,6 @@ struct BnCtxFree {
   void operator()(BN_CTX* c) const { BN_CTX_free(c); }
 };
 using BnCtx = std::unique_ptr<BN_CTX, BnCtxFree>;
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
 
 Bn bn() { return Bn(BN_new()); }
 Bn bn_from(ByteView be) { return Bn(BN_bin2bn(be.data(), static_cast<int>(be.size()), nullptr)); }
@@ -228,14 +226,14 @@ Key rsa_key_from_seed(int bits, ByteView seed, std::string_view label) {
 }
 
 Result<Key> private_key_from_pem(std::string_view pem) {
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  auto bio = ossl::mem_bio(pem);
   EVP_PKEY* k = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
   if (!k) return make_error("key.pem_invalid", "not a PEM private key: " + openssl_error());
   return Key(k);
 }
 
 Result<Key> public_key_from_pem(std::string_view pem) {
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  auto bio = ossl::mem_bio(pem);
   EVP_PKEY* k = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
   if (!k) return make_error("key.pem_invalid", "not a PEM public key: " + openssl_error());
   return Key(k);
@@ -249,20 +247,16 @@ Result<Key> public_key_from_der(ByteView der) {
 }
 
 std::string private_key_to_pem(const Key& key) {
-  Bio bio(BIO_new(BIO_s_mem()));
+  auto bio = ossl::mem_bio();
   if (PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
     fail("PEM_write_bio_PrivateKey");
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
+  return ossl::bio_text(bio.get());
 }
 
 std::string public_key_to_pem(const Key& key) {
-  Bio bio(BIO_new(BIO_s_mem()));
+  auto bio = ossl::mem_bio();
   if (PEM_write_bio_PUBKEY(bio.get(), key.get()) != 1) fail("PEM_write_bio_PUBKEY");
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
+  return ossl::bio_text(bio.get());
 }
 
 Bytes public_key_to_der(const Key& key) {

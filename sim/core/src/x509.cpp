@@ -15,48 +15,14 @@
 
 #include "core/encoding.h"
 #include "core/hash.h"
+#include "ossl.h"
 
 namespace coco {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-
-std::string name_cn(X509_NAME* name) {
-  int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-  if (idx < 0) return "";
-  X509_NAME_ENTRY* e = X509_NAME_get_entry(name, idx);
-  ASN1_STRING* s = X509_NAME_ENTRY_get_data(e);
-  unsigned char* utf8 = nullptr;
-  int len = ASN1_STRING_to_UTF8(&utf8, s);
-  if (len < 0) return "";
-  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
-  OPENSSL_free(utf8);
-  return out;
-}
-
-std::vector<std::pair<std::string, std::string>> name_rdns(X509_NAME* name) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
-    X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
-    int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
-    unsigned char* utf8 = nullptr;
-    int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
-    std::string value = len >= 0 ? std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)) : "";
-    OPENSSL_free(utf8);
-    const char* sn = OBJ_nid2sn(nid);
-    out.emplace_back(sn ? sn : "?", value);
-  }
-  return out;
-}
-
-SysTime asn1_to_time(const ASN1_TIME* t) {
-  struct tm tmv{};
-  if (ASN1_TIME_to_tm(t, &tmv) != 1) return SysTime{};
-  return std::chrono::system_clock::from_time_t(timegm(&tmv));
-}
+using ossl::asn1_to_time;
+using ossl::name_cn;
+using ossl::name_rdns;
 
 std::string oid_text(const ASN1_OBJECT* obj) {
   char buf[128];
@@ -124,11 +90,9 @@ Bytes Cert::der() const {
 }
 
 std::string Cert::pem() const {
-  Bio bio(BIO_new(BIO_s_mem()));
+  auto bio = ossl::mem_bio();
   PEM_write_bio_X509(bio.get(), c_.get());
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
+  return ossl::bio_text(bio.get());
 }
 
 Bytes Cert::sha256_fingerprint() const { return sha256(der()); }
@@ -273,7 +237,7 @@ Result<Cert> cert_from_der(ByteView der) {
 }
 
 Result<std::vector<Cert>> certs_from_pem(std::string_view pem) {
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  auto bio = ossl::mem_bio(pem);
   std::vector<Cert> out;
   for (;;) {
     X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);

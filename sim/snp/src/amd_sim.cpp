@@ -196,56 +196,43 @@ std::vector<CertExtension> vek_extensions(Product product, const std::string& pn
 
 }  // namespace
 
-IssuedVek AmdAuthority::issue_vcek(const VekRequest& req) {
+IssuedVek AmdAuthority::issue_vek(const VekRequest& req, bool vlek) {
   const AmdCa& c = ca(req.product);
-  Bytes hwid = req.chip_id;
-  hwid.resize(64, 0);
-  if (req.product == Product::turin) hwid.resize(8);
+  const bool turin = req.product == Product::turin;
   Tcb tcb = req.tcb;
-  if (req.product == Product::turin && !tcb.fmc) tcb.fmc = 0;
-  if (req.product != Product::turin) tcb.fmc.reset();
-  const std::string label = "vcek/" + product_name(req.product) + "/" + hex_encode(hwid) + "/" +
-                            std::to_string(encode_tcb(tcb, req.product));
+  if (turin && !tcb.fmc) tcb.fmc = 0;
+  if (!turin) tcb.fmc.reset();
+  // A VCEK is bound to a chip (hwID: 64 bytes, the first 8 on Turin), a VLEK to a cloud provider.
+  std::optional<Bytes> hwid;
+  std::optional<std::string> csp;
+  if (vlek) {
+    csp = req.csp_id;
+  } else {
+    hwid = req.chip_id;
+    hwid->resize(turin ? 8 : 64, 0);
+  }
+  const std::string role = vlek ? "VLEK" : "VCEK";
+  const std::string label = (vlek ? "vlek/" : "vcek/") + product_name(req.product) + "/" +
+                            (vlek ? *csp : hex_encode(*hwid)) + "/" + std::to_string(encode_tcb(tcb, req.product));
   IssuedVek out;
   out.key = ec_key_from_seed(Curve::p384, as_bytes(seed_), label);
   CertSpec s;
-  s.subject = amd_name("SEV-VCEK");
-  s.issuer = amd_name("SEV-" + product_name(req.product));
+  s.subject = amd_name("SEV-" + role);
+  s.issuer = amd_name((vlek ? "SEV-VLEK-" : "SEV-") + product_name(req.product));
   s.not_before = validity_.vek_not_before;
   s.not_after = validity_.vek_not_after;
   s.subject_key = out.key;
   s.extensions = vek_extensions(req.product,
-                                req.product_name.value_or(default_product_name(req.product, req.stepping, false)),
-                                tcb, hwid, std::nullopt);
-  auto built = build_cert(s, c.ask_key, SigAlg::rsa_pss_sha384, &c.ask);
+                                req.product_name.value_or(default_product_name(req.product, req.stepping, vlek)),
+                                tcb, hwid, csp);
+  auto built = build_cert(s, vlek ? c.asvk_key : c.ask_key, SigAlg::rsa_pss_sha384, vlek ? &c.asvk : &c.ask);
   if (!built) throw std::runtime_error(built.error().message);
   out.cert = *built;
   return out;
 }
 
-IssuedVek AmdAuthority::issue_vlek(const VekRequest& req) {
-  const AmdCa& c = ca(req.product);
-  Tcb tcb = req.tcb;
-  if (req.product == Product::turin && !tcb.fmc) tcb.fmc = 0;
-  if (req.product != Product::turin) tcb.fmc.reset();
-  const std::string label = "vlek/" + product_name(req.product) + "/" + req.csp_id + "/" +
-                            std::to_string(encode_tcb(tcb, req.product));
-  IssuedVek out;
-  out.key = ec_key_from_seed(Curve::p384, as_bytes(seed_), label);
-  CertSpec s;
-  s.subject = amd_name("SEV-VLEK");
-  s.issuer = amd_name("SEV-VLEK-" + product_name(req.product));
-  s.not_before = validity_.vek_not_before;
-  s.not_after = validity_.vek_not_after;
-  s.subject_key = out.key;
-  s.extensions = vek_extensions(req.product,
-                                req.product_name.value_or(default_product_name(req.product, req.stepping, true)),
-                                tcb, std::nullopt, req.csp_id);
-  auto built = build_cert(s, c.asvk_key, SigAlg::rsa_pss_sha384, &c.asvk);
-  if (!built) throw std::runtime_error(built.error().message);
-  out.cert = *built;
-  return out;
-}
+IssuedVek AmdAuthority::issue_vcek(const VekRequest& req) { return issue_vek(req, false); }
+IssuedVek AmdAuthority::issue_vlek(const VekRequest& req) { return issue_vek(req, true); }
 
 std::string AmdAuthority::cert_chain_pem(Product product, bool vlek) {
   const AmdCa& c = ca(product);

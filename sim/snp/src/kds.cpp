@@ -407,10 +407,15 @@ Result<Cert> KdsClient::fetch_vcek(Product product, ByteView chip_id, const Tcb&
                                                  product_name(product) + " needs " +
                                                  std::to_string(hwid_size(product)));
   }
-  const std::string path = vcek_path(product, chip_id, reported_tcb);
+  return fetch_vek(vcek_path(product, chip_id, reported_tcb), product, hwid, reported_tcb);
+}
+
+Result<Cert> KdsClient::fetch_vek(const std::string& path, Product product, const std::optional<Bytes>& hwid,
+                                  const Tcb& tcb) {
+  const char* role = hwid ? "VCEK" : "VLEK";
   if (auto cached = cache_read(path)) {
     auto c = cert_from_der(*cached);
-    if (c && !vek_mismatch(*c, product, hwid, reported_tcb)) {
+    if (c && !vek_mismatch(*c, product, hwid, tcb)) {
       hits_.fetch_add(1);
       return *c;
     }
@@ -419,8 +424,9 @@ Result<Cert> KdsClient::fetch_vcek(Product product, ByteView chip_id, const Tcb&
   if (!body) return body.error();
   auto cert = cert_from_der(as_bytes(*body));
   if (!cert) return make_error("kds.bad_response", "the KDS answer to " + path + " is not a DER certificate");
-  if (auto why = vek_mismatch(*cert, product, hwid, reported_tcb)) {
-    if (options_.check_response) return make_error("kds.bad_response", "the KDS returned a wrong VCEK: " + *why);
+  if (auto why = vek_mismatch(*cert, product, hwid, tcb)) {
+    // A wrong answer is never cached; without the check it is handed on for the verifier to name.
+    if (options_.check_response) return make_error("kds.bad_response", std::string("the KDS returned a wrong ") + role + ": " + *why);
     return *cert;
   }
   cache_write(path, as_bytes(*body));
@@ -438,24 +444,7 @@ Result<Cert> KdsClient::fetch_vcek_for_report(const Report& report, Product prod
 
 Result<Cert> KdsClient::fetch_vlek(Product product, const Tcb& tcb) {
   if (product == Product::unknown) return make_error("kds.product_unknown", "no product line for the KDS request");
-  const std::string path = vlek_cert_path(product, tcb);
-  if (auto cached = cache_read(path)) {
-    auto c = cert_from_der(*cached);
-    if (c && !vek_mismatch(*c, product, std::nullopt, tcb)) {
-      hits_.fetch_add(1);
-      return *c;
-    }
-  }
-  auto body = get(path);
-  if (!body) return body.error();
-  auto cert = cert_from_der(as_bytes(*body));
-  if (!cert) return make_error("kds.bad_response", "the KDS answer to " + path + " is not a DER certificate");
-  if (auto why = vek_mismatch(*cert, product, std::nullopt, tcb)) {
-    if (options_.check_response) return make_error("kds.bad_response", "the KDS returned a wrong VLEK: " + *why);
-    return *cert;
-  }
-  cache_write(path, as_bytes(*body));
-  return *cert;
+  return fetch_vek(vlek_cert_path(product, tcb), product, std::nullopt, tcb);
 }
 
 Result<std::vector<Cert>> KdsClient::fetch_cert_chain(Product product, bool vlek) {
