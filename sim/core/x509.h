@@ -54,6 +54,8 @@ class Cert {
   std::optional<Bytes> extension_value(std::string_view dotted_oid) const;
   int extension_count(std::string_view dotted_oid) const;
   std::vector<std::string> extension_oids() const;  // in certificate order
+  // Every extension as (dotted OID, extnValue contents), in certificate order, in one pass.
+  std::vector<std::pair<std::string, Bytes>> extensions() const;
   std::vector<std::string> crl_distribution_points() const;
   bool verify_signature(const Key& issuer_public) const;
   bool is_ca() const;

@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -28,15 +29,21 @@
 
 namespace coco::snp {
 
-// Remembers certificate signatures already verified (certificate DER digest + issuer key digest), so a
-// verifier that sees the same ARK/ASK/VCEK again skips the RSA-4096 work. Thread-safe.
+// Remembers parsed certificates (by DER digest) and certificate signatures already verified (DER digest +
+// issuer key digest), so a verifier that sees the same ARK/ASK/VCEK again skips both the X.509 decoding
+// (costly in OpenSSL 3) and the RSA-4096 work. Thread-safe; bounded (cleared when full).
 class ChainCache {
  public:
-  bool verify(const Cert& cert, const Key& issuer);
+  explicit ChainCache(std::size_t max_entries = 4096) : max_(max_entries) {}
+  Result<Cert> parse(ByteView der);
+  // True when `cert` is signed by `issuer`'s key (ARK: issuer == cert).
+  bool verify(const Cert& cert, const Cert& issuer);
   std::size_t size() const;
 
  private:
   mutable std::mutex mu_;
+  std::size_t max_;
+  std::map<std::string, Cert> parsed_;
   std::set<std::string> verified_;
 };
 

@@ -189,6 +189,17 @@ std::vector<std::string> Cert::extension_oids() const {
   return out;
 }
 
+std::vector<std::pair<std::string, Bytes>> Cert::extensions() const {
+  std::vector<std::pair<std::string, Bytes>> out;
+  for (int i = 0; i < X509_get_ext_count(c_.get()); ++i) {
+    X509_EXTENSION* ext = X509_get_ext(c_.get(), i);
+    ASN1_OCTET_STRING* v = X509_EXTENSION_get_data(ext);
+    const unsigned char* d = ASN1_STRING_get0_data(v);
+    out.emplace_back(oid_text(X509_EXTENSION_get_object(ext)), Bytes(d, d + ASN1_STRING_length(v)));
+  }
+  return out;
+}
+
 std::vector<std::string> Cert::crl_distribution_points() const {
   std::vector<std::string> out;
   auto* dps = static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(c_.get(), NID_crl_distribution_points, nullptr, nullptr));

@@ -209,12 +209,9 @@ Result<KdsExtensions> parse_kds_extension_values(const std::vector<std::pair<std
 }
 
 Result<KdsExtensions> parse_kds_extensions(const Cert& cert) {
-  std::vector<std::pair<std::string, Bytes>> values;
-  for (const auto& o : cert.extension_oids()) {
-    if (o.rfind("1.3.6.1.4.1.3704.", 0) != 0) continue;
-    // extension_value returns the first match; collect every occurrence to catch duplicates.
-    if (auto v = cert.extension_value(o)) values.emplace_back(o, *v);
-  }
+  auto values = cert.extensions();
+  // Only AMD's arc matters here; every occurrence is kept so duplicates are caught.
+  std::erase_if(values, [](const auto& ov) { return ov.first.rfind("1.3.6.1.4.1.3704.", 0) != 0; });
   return parse_kds_extension_values(values);
 }
 

@@ -93,14 +93,29 @@ const CertTableEntry* find_entry(const std::vector<CertTableEntry>& certs, CertK
 
 }  // namespace
 
-bool ChainCache::verify(const Cert& cert, const Key& issuer) {
-  const std::string key = to_string(sha256(cert.der())) + to_string(sha256(public_key_to_der(issuer)));
+Result<Cert> ChainCache::parse(ByteView der) {
+  const std::string key = to_string(sha256(der));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = parsed_.find(key); it != parsed_.end()) return it->second;
+  }
+  auto c = cert_from_der(der);
+  if (!c) return c;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (parsed_.size() >= max_) parsed_.clear();
+  parsed_.emplace(key, *c);
+  return c;
+}
+
+bool ChainCache::verify(const Cert& cert, const Cert& issuer) {
+  const std::string key = to_string(cert.sha256_fingerprint()) + to_string(issuer.sha256_fingerprint());
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (verified_.count(key)) return true;
   }
-  if (!cert.verify_signature(issuer)) return false;  // failures are not cached: they are cheap to repeat
+  if (!cert.verify_signature(issuer.public_key())) return false;  // failures are not cached: they are cheap to repeat
   std::lock_guard<std::mutex> lock(mu_);
+  if (verified_.size() >= max_) verified_.clear();
   verified_.insert(key);
   return true;
 }
@@ -129,9 +144,10 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   Checker ck(res);
   const TrustedRoots& roots = opts.roots ? *opts.roots : real_amd_roots();
   const SysTime now = opts.now.value_or(std::chrono::system_clock::now());
-  auto signed_by = [&](const Cert& c, const Key& issuer) {
-    return opts.chain_cache ? opts.chain_cache->verify(c, issuer) : c.verify_signature(issuer);
+  auto signed_by = [&](const Cert& c, const Cert& issuer) {
+    return opts.chain_cache ? opts.chain_cache->verify(c, issuer) : c.verify_signature(issuer.public_key());
   };
+  auto parse_cert = [&](ByteView der) { return opts.chain_cache ? opts.chain_cache->parse(der) : cert_from_der(der); };
 
   // --- Product line -----------------------------------------------------------------------------
   Product product = report.product();
@@ -227,14 +243,14 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   // ARK: the evidence may carry one; it must be the pinned ARK itself.
   Cert ark = pinned.ark;
   if (const auto* e = find_entry(certs, CertKind::ark)) {
-    auto c = cert_from_der(e->data);
+    auto c = parse_cert(e->data);
     if (!c || !c->public_key().same_public(pinned.ark.public_key()))
       ck.fail("snp.chain_untrusted", "the ARK in the evidence is not the pinned ARK-" + pname);
     else
       ck.pass("ark.pinned");
   }
   check_cert_form(ck, ark, "ARK", "ARK-" + pname, "ARK-" + pname);
-  ck.check(signed_by(ark, ark.public_key()), "ARK.self_signature", "snp.chain_untrusted",
+  ck.check(signed_by(ark, ark), "ARK.self_signature", "snp.chain_untrusted",
            "ARK-" + pname + " is not self-signed");
   check_validity(ck, ark, "ARK", now);
   check_crl_link(ck, ark, "ARK", kds_crl_url(product, false));
@@ -245,7 +261,7 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   Cert ca = vlek ? pinned.asvk : pinned.ask;
   for (const auto& e : certs) {
     if (e.kind != CertKind::ask && e.kind != CertKind::asvk) continue;
-    auto c = cert_from_der(e.data);
+    auto c = parse_cert(e.data);
     if (!c) {
       ck.fail("snp.cert_invalid", ca_role + " in the evidence is not a DER certificate");
       continue;
@@ -253,7 +269,7 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
     ca = *c;
   }
   check_cert_form(ck, ca, ca_role, ca_cn, "ARK-" + pname);
-  bool chain = ck.check(signed_by(ca, ark.public_key()), ca_role + ".signed_by_ark", "snp.chain_untrusted",
+  bool chain = ck.check(signed_by(ca, ark), ca_role + ".signed_by_ark", "snp.chain_untrusted",
                         ca_role + " (" + ca.subject_cn() + ") is not signed by ARK-" + pname);
   check_validity(ck, ca, ca_role, now);
   check_crl_link(ck, ca, ca_role, kds_crl_url(product, vlek));
@@ -263,7 +279,7 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   const std::string vek_role = vlek ? "VLEK" : "VCEK";
   std::optional<Cert> vek;
   if (const auto* e = find_entry(certs, vek_kind)) {
-    auto c = cert_from_der(e->data);
+    auto c = parse_cert(e->data);
     if (!c) ck.fail("snp.cert_invalid", vek_role + " in the evidence is not a DER certificate: " + c.error().message);
     else vek = *c;
   } else if (!vlek && opts.fetch_vcek) {
@@ -289,7 +305,7 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   check_cert_form(ck, *vek, vek_role, "SEV-" + vek_role, ca_cn);
   ck.check(vek->public_key().is_ec() && vek->public_key().curve_name() == "secp384r1", vek_role + ".key",
            "snp.cert_invalid", vek_role + " public key is not ECDSA P-384");
-  chain = ck.check(signed_by(*vek, ca.public_key()), vek_role + ".signed_by_" + ca_role, "snp.chain_untrusted",
+  chain = ck.check(signed_by(*vek, ca), vek_role + ".signed_by_" + ca_role, "snp.chain_untrusted",
                    vek_role + " is not signed by " + ca_role + " " + ca.subject_cn() +
                        (vlek ? " (a VLEK must chain to the ASVK)" : "")) &&
           chain;

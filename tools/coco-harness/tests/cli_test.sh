@@ -64,6 +64,23 @@ else
   echo "SKIP: shared corpus not found at $shared"
 fi
 
+# A report without its VCEK: the verifier fetches it from a fake KDS (`kds serve`), then from the cache.
+"$bin" --json kds serve --port 0 --key-cache "$cache" --duration 120 > kds.json &
+kds_pid=$!
+for _ in $(seq 1 100); do grep -q '"url"' kds.json 2>/dev/null && break; sleep 0.1; done
+kds_url=$(grep -o 'http://127.0.0.1:[0-9]*' kds.json)
+if [ -n "$kds_url" ]; then
+  expect_exit 0 "$bin" snp verify Genoa-vcek-v3.bin --roots simulated --key-cache "$cache" --kds "$kds_url" --kds-cache kdscache
+  grep -q "fetched from KDS" out.txt && ok || bad "the VCEK was not fetched from the KDS"
+  kill "$kds_pid"; wait "$kds_pid" 2>/dev/null
+  expect_exit 0 "$bin" snp verify Genoa-vcek-v3.bin --roots simulated --key-cache "$cache" --kds "$kds_url" --kds-cache kdscache
+  expect_exit 1 "$bin" snp verify Milan-vcek-v3.bin --roots simulated --key-cache "$cache" --kds "$kds_url"
+  grep -q snp.vek_unavailable out.txt && ok || bad "KDS down did not give snp.vek_unavailable"
+else
+  kill "$kds_pid" 2>/dev/null
+  bad "kds serve printed no URL"
+fi
+
 # Bad input: exit 2 and exactly one line on stderr.
 head -c 100 /dev/zero > short.bin
 printf -- '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' > garbage.pem
