@@ -102,6 +102,10 @@ struct VerifyResult {
 
 VerifyResult verify_report(const Report& report, const std::vector<CertTableEntry>& certs, const VerifyOptions& opts);
 VerifyResult verify_evidence(const SnpEvidence& evidence, const VerifyOptions& opts);
+// The certificate side alone: `vek`'s chain to the pinned ARK (CA from `certs` or the trusted roots),
+// names, algorithms, validity, CRL, and its KDS extensions' product. No report is involved.
+VerifyResult verify_vek_chain(const Cert& vek, Product product, const std::vector<CertTableEntry>& certs,
+                              const VerifyOptions& opts);
 
 // Claims in the shape of Trustee's snp verifier (trustee.md 3.1): policy and platform booleans, TCB
 // integers, lowercase hex measurement, report_data, init_data (= host_data) and chip_id.

@@ -139,15 +139,103 @@ bool VerifyResult::has(std::string_view code) const {
   return std::any_of(failures.begin(), failures.end(), [&](const Error& e) { return e.code == code; });
 }
 
-VerifyResult verify_report(const Report& report, const std::vector<CertTableEntry>& certs, const VerifyOptions& opts) {
-  VerifyResult res;
-  Checker ck(res);
+// One verification's shared state: options, the time, and certificate parsing / signature checks that
+// go through the ChainCache when one is given.
+struct Session {
+  const VerifyOptions& opts;
+  VerifyResult& res;
+  Checker ck{res};
   const TrustedRoots& roots = opts.roots ? *opts.roots : real_amd_roots();
   const SysTime now = opts.now.value_or(std::chrono::system_clock::now());
-  auto signed_by = [&](const Cert& c, const Cert& issuer) {
+
+  Result<Cert> parse_cert(ByteView der) {
+    return opts.chain_cache ? opts.chain_cache->parse(der) : cert_from_der(der);
+  }
+  bool signed_by(const Cert& c, const Cert& issuer) {
     return opts.chain_cache ? opts.chain_cache->verify(c, issuer) : c.verify_signature(issuer.public_key());
-  };
-  auto parse_cert = [&](ByteView der) { return opts.chain_cache ? opts.chain_cache->parse(der) : cert_from_der(der); };
+  }
+
+  // The chain of trust for `vek`: ARK pinned and self-signed, ASK (or ASVK for a VLEK) signed by the ARK,
+  // the VEK signed by it, AMD's names and algorithms, validity at `now`, CRL links, and revocation when a
+  // CRL is given. The CA and ARK come from `certs` when present, else from the trusted roots.
+  void check_chain(Product product, bool vlek, const Cert& vek, const std::vector<CertTableEntry>& certs);
+};
+
+void Session::check_chain(Product product, bool vlek, const Cert& vek, const std::vector<CertTableEntry>& certs) {
+  auto root_it = roots.find(product);
+  if (root_it == roots.end()) {
+    ck.fail("snp.chain_untrusted", "no trusted ARK for " + product_str(product));
+    return;
+  }
+  const AmdRoots& pinned = root_it->second;
+  const std::string pname = product_str(product);
+
+  // ARK: the evidence may carry one; it must be the pinned ARK itself.
+  Cert ark = pinned.ark;
+  if (const auto* e = find_entry(certs, CertKind::ark)) {
+    auto c = parse_cert(e->data);
+    if (!c || !c->public_key().same_public(pinned.ark.public_key()))
+      ck.fail("snp.chain_untrusted", "the ARK in the evidence is not the pinned ARK-" + pname);
+    else
+      ck.pass("ark.pinned");
+  }
+  check_cert_form(ck, ark, "ARK", "ARK-" + pname, "ARK-" + pname);
+  ck.check(signed_by(ark, ark), "ARK.self_signature", "snp.chain_untrusted",
+           "ARK-" + pname + " is not self-signed");
+  check_validity(ck, ark, "ARK", now);
+  check_crl_link(ck, ark, "ARK", kds_crl_url(product, false));
+
+  // ASK (VCEK chain) or ASVK (VLEK chain): from the evidence if present, else the trusted bundle.
+  const std::string ca_role = vlek ? "ASVK" : "ASK";
+  const std::string ca_cn = vlek ? "SEV-VLEK-" + pname : "SEV-" + pname;
+  Cert ca = vlek ? pinned.asvk : pinned.ask;
+  for (const auto& e : certs) {
+    if (e.kind != CertKind::ask && e.kind != CertKind::asvk) continue;
+    auto c = parse_cert(e.data);
+    if (!c) {
+      ck.fail("snp.cert_invalid", ca_role + " in the evidence is not a DER certificate");
+      continue;
+    }
+    ca = *c;
+  }
+  check_cert_form(ck, ca, ca_role, ca_cn, "ARK-" + pname);
+  bool chain = ck.check(signed_by(ca, ark), ca_role + ".signed_by_ark", "snp.chain_untrusted",
+                        ca_role + " (" + ca.subject_cn() + ") is not signed by ARK-" + pname);
+  check_validity(ck, ca, ca_role, now);
+  check_crl_link(ck, ca, ca_role, kds_crl_url(product, vlek));
+
+  const std::string vek_role = vlek ? "VLEK" : "VCEK";
+  check_cert_form(ck, vek, vek_role, "SEV-" + vek_role, ca_cn);
+  ck.check(vek.public_key().is_ec() && vek.public_key().curve_name() == "secp384r1", vek_role + ".key",
+           "snp.cert_invalid", vek_role + " public key is not ECDSA P-384");
+  chain = ck.check(signed_by(vek, ca), vek_role + ".signed_by_" + ca_role, "snp.chain_untrusted",
+                   vek_role + " is not signed by " + ca_role + " " + ca.subject_cn() +
+                       (vlek ? " (a VLEK must chain to the ASVK)" : "")) &&
+          chain;
+  check_validity(ck, vek, vek_role, now);
+  res.chain_verified = chain;
+
+  // Revocation, when a CRL is given: it must be the ARK's, and name neither the CA nor the VEK.
+  if (opts.crl_der) {
+    auto crl = crl_from_pem_or_der(*opts.crl_der);
+    if (!crl) {
+      ck.fail("snp.crl_invalid", "the CRL does not parse: " + crl.error().message);
+    } else if (!crl->issued_by(ark) || !crl->verify_signature(ark.public_key())) {
+      ck.fail("snp.crl_invalid", "the CRL is not issued and signed by ARK-" + pname);
+    } else {
+      ck.check(!crl->is_revoked(ca), ca_role + ".not_revoked", "snp.cert_revoked",
+               ca_role + " serial " + ca.serial_hex() + " is revoked by the ARK's CRL");
+      ck.check(!crl->is_revoked(vek), vek_role + ".not_revoked", "snp.cert_revoked",
+               vek_role + " serial " + vek.serial_hex() + " is revoked by the ARK's CRL");
+    }
+  }
+}
+
+VerifyResult verify_report(const Report& report, const std::vector<CertTableEntry>& certs, const VerifyOptions& opts) {
+  VerifyResult res;
+  Session session{opts, res};
+  Checker& ck = session.ck;
+  auto parse_cert = [&](ByteView der) { return session.parse_cert(der); };
 
   // --- Product line -----------------------------------------------------------------------------
   Product product = report.product();
@@ -232,47 +320,6 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
     return res;
   }
   if (product == Product::unknown) return res;  // nothing below can be chosen without a product
-  auto root_it = roots.find(product);
-  if (root_it == roots.end()) {
-    ck.fail("snp.chain_untrusted", "no trusted ARK for " + product_str(product));
-    return res;
-  }
-  const AmdRoots& pinned = root_it->second;
-  const std::string pname = product_str(product);
-
-  // ARK: the evidence may carry one; it must be the pinned ARK itself.
-  Cert ark = pinned.ark;
-  if (const auto* e = find_entry(certs, CertKind::ark)) {
-    auto c = parse_cert(e->data);
-    if (!c || !c->public_key().same_public(pinned.ark.public_key()))
-      ck.fail("snp.chain_untrusted", "the ARK in the evidence is not the pinned ARK-" + pname);
-    else
-      ck.pass("ark.pinned");
-  }
-  check_cert_form(ck, ark, "ARK", "ARK-" + pname, "ARK-" + pname);
-  ck.check(signed_by(ark, ark), "ARK.self_signature", "snp.chain_untrusted",
-           "ARK-" + pname + " is not self-signed");
-  check_validity(ck, ark, "ARK", now);
-  check_crl_link(ck, ark, "ARK", kds_crl_url(product, false));
-
-  // ASK (VCEK chain) or ASVK (VLEK chain): from the evidence if present, else the trusted bundle.
-  const std::string ca_role = vlek ? "ASVK" : "ASK";
-  const std::string ca_cn = vlek ? "SEV-VLEK-" + pname : "SEV-" + pname;
-  Cert ca = vlek ? pinned.asvk : pinned.ask;
-  for (const auto& e : certs) {
-    if (e.kind != CertKind::ask && e.kind != CertKind::asvk) continue;
-    auto c = parse_cert(e.data);
-    if (!c) {
-      ck.fail("snp.cert_invalid", ca_role + " in the evidence is not a DER certificate");
-      continue;
-    }
-    ca = *c;
-  }
-  check_cert_form(ck, ca, ca_role, ca_cn, "ARK-" + pname);
-  bool chain = ck.check(signed_by(ca, ark), ca_role + ".signed_by_ark", "snp.chain_untrusted",
-                        ca_role + " (" + ca.subject_cn() + ") is not signed by ARK-" + pname);
-  check_validity(ck, ca, ca_role, now);
-  check_crl_link(ck, ca, ca_role, kds_crl_url(product, vlek));
 
   // VEK: from the evidence, or fetched from a KDS (VCEK only).
   const CertKind vek_kind = vlek ? CertKind::vlek : CertKind::vcek;
@@ -301,31 +348,8 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   }
   if (!vek) return res;
   res.vek = *vek;
-
-  check_cert_form(ck, *vek, vek_role, "SEV-" + vek_role, ca_cn);
-  ck.check(vek->public_key().is_ec() && vek->public_key().curve_name() == "secp384r1", vek_role + ".key",
-           "snp.cert_invalid", vek_role + " public key is not ECDSA P-384");
-  chain = ck.check(signed_by(*vek, ca), vek_role + ".signed_by_" + ca_role, "snp.chain_untrusted",
-                   vek_role + " is not signed by " + ca_role + " " + ca.subject_cn() +
-                       (vlek ? " (a VLEK must chain to the ASVK)" : "")) &&
-          chain;
-  check_validity(ck, *vek, vek_role, now);
-  res.chain_verified = chain;
-
-  // Revocation, when a CRL is given: it must be the ARK's, and name neither the CA nor the VEK.
-  if (opts.crl_der) {
-    auto crl = crl_from_pem_or_der(*opts.crl_der);
-    if (!crl) {
-      ck.fail("snp.crl_invalid", "the CRL does not parse: " + crl.error().message);
-    } else if (!crl->issued_by(ark) || !crl->verify_signature(ark.public_key())) {
-      ck.fail("snp.crl_invalid", "the CRL is not issued and signed by ARK-" + pname);
-    } else {
-      ck.check(!crl->is_revoked(ca), ca_role + ".not_revoked", "snp.cert_revoked",
-               ca_role + " serial " + ca.serial_hex() + " is revoked by the ARK's CRL");
-      ck.check(!crl->is_revoked(*vek), vek_role + ".not_revoked", "snp.cert_revoked",
-               vek_role + " serial " + vek->serial_hex() + " is revoked by the ARK's CRL");
-    }
-  }
+  session.check_chain(product, vlek, *vek, certs);
+  const std::string pname = product_str(product);
 
   auto ext = parse_kds_extensions(*vek);
   if (!ext) {
@@ -393,6 +417,27 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
     res.signature_verified = ck.check(good, "report.signature", "snp.signature_invalid",
                                       "the report signature does not verify with the " + vek_role +
                                           " (Trustee: \"Signature validation failed.\")");
+  }
+  return res;
+}
+
+VerifyResult verify_vek_chain(const Cert& vek, Product product, const std::vector<CertTableEntry>& certs,
+                              const VerifyOptions& opts) {
+  VerifyResult res;
+  Session session{opts, res};
+  const bool vlek = vek.subject_cn() == "SEV-VLEK";
+  res.product = product;
+  res.signer = vlek ? SigningKey::vlek : SigningKey::vcek;
+  res.vek = vek;
+  session.check_chain(product, vlek, vek, certs);
+  auto ext = parse_kds_extensions(vek);
+  if (!ext) {
+    session.ck.fail(ext.error().code, std::string(vlek ? "VLEK" : "VCEK") + ": " + ext.error().message);
+  } else {
+    res.vek_extensions = *ext;
+    auto named = product_from_name(ext->product_name);
+    session.ck.check(named && *named == product, "vek.product", "snp.product_mismatch",
+                     "productName '" + ext->product_name + "' is not " + product_name(product));
   }
   return res;
 }

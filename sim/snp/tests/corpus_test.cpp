@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 
 #include "core/encoding.h"
@@ -232,3 +233,67 @@ INSTANTIATE_TEST_SUITE_P(Corpus, SnpRealMutation,
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            return n;
                          });
+
+// Every VCEK/VLEK and AMD chain in the manifest: the chain verdict it expects.
+TEST(SnpRealCorpus, CertificateEntriesMatchManifest) {
+  COCO_REQUIRE_CORPUS();
+  std::ifstream in(test::shared_dir() / "corpus" / "MANIFEST.json");
+  auto manifest = nlohmann::json::parse(in);
+  int checked = 0;
+  for (const auto& e : manifest["entries"]) {
+    const std::string kind = e["kind"], path = e["path"], expected = e["expected"];
+    if (!path.starts_with("snp/") && !path.starts_with("amd/")) continue;
+    SCOPED_TRACE(path + " (" + expected + ")");
+    const bool want_valid = expected.rfind("valid", 0) == 0;
+    if (kind == "vcek" || kind == "vlek") {
+      auto cert = cert_from_der(corpus_file(path));
+      ASSERT_TRUE(cert);
+      auto ext = parse_kds_extensions(*cert);
+      ASSERT_TRUE(ext) << ext.error().message;
+      auto product = product_from_name(ext->product_name);
+      ASSERT_TRUE(product);
+      auto o = VerifyOptions::crypto_only();
+      o.now = kPinnedNow;
+      auto res = verify_vek_chain(*cert, *product, {}, o);
+      EXPECT_EQ(res.ok(), want_valid) << codes(res);
+      if (!want_valid) {
+        EXPECT_TRUE(res.has("snp.chain_untrusted")) << codes(res);
+      }
+      ++checked;
+    } else if (kind == "amd-chain") {
+      auto certs = certs_from_pem(to_string(corpus_file(path)));
+      ASSERT_TRUE(certs);
+      const Cert* ark = nullptr;
+      for (const auto& c : *certs)
+        if (c.subject_cn().starts_with("ARK-")) ark = &c;
+      ASSERT_NE(ark, nullptr);
+      auto product = product_from_name(ark->subject_cn().substr(4));
+      ASSERT_TRUE(product);
+      const AmdRoots& pinned = real_amd_roots().at(*product);
+      bool ok = ark->public_key().same_public(pinned.ark.public_key()) && ark->verify_signature(ark->public_key());
+      for (const auto& c : *certs)
+        if (&c != ark && !c.subject_cn().starts_with("SEV-VCEK")) ok = ok && c.verify_signature(ark->public_key());
+      EXPECT_EQ(ok, want_valid);
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 15);
+}
+
+TEST(SnpTrust, EmbeddedRootsMatchPinnedFingerprints) {
+  // shared/reference/evidence.md section 5 (fixtures/trust/SOURCES.md repeats them).
+  const std::map<Product, std::string> ark_fp = {
+      {Product::milan, "69d063b45344d26a2e94e1f4210de49ef555308287d4c174445c95639a540bcd"},
+      {Product::genoa, "4c6598d19c18719c5dfd4a7d335f674e5bfe1d8f800cea2cf270c10d103db2f1"},
+      {Product::turin, "1f084161a44bb6d93778a904877d4819cafa5d05ef4193b2ded9dd9c73dd3f6a"}};
+  const std::map<Product, std::string> ask_fp = {
+      {Product::milan, "67d303bd3905fd38db8b20e0793699870e7fa612eaad5dec358293fd8c0bac1b"},
+      {Product::genoa, "5464738c1546aed5f2cecf1dc98c5c960a92e8913238a61711bc90ec6e828521"},
+      {Product::turin, "5b77ef5fe7a7a004fd9032668fba9d0fda22f88c4442069a479636a6ae3b3185"}};
+  for (const auto& [p, fp] : ark_fp) {
+    const AmdRoots& r = real_amd_roots().at(p);
+    EXPECT_EQ(hex_encode(r.ark.sha256_fingerprint()), fp) << product_name(p);
+    EXPECT_EQ(hex_encode(r.ask.sha256_fingerprint()), ask_fp.at(p)) << product_name(p);
+    EXPECT_EQ(r.asvk.subject_cn(), "SEV-VLEK-" + product_name(p));
+  }
+}
