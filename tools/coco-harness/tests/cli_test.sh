@@ -39,6 +39,15 @@ for p in Milan Genoa Turin; do
   done
 done
 
+# A launch description from YAML, checked against the values it names.
+src=$(cd "$(dirname "$0")/../../.." && pwd)
+expect_exit 0 "$bin" -q snp gen --from "$src/fixtures/launch/genoa-peer-pod.yaml" --key-cache "$cache" --out pp.bin --certs-out pp
+expect_exit 0 "$bin" snp verify pp.bin -c pp/vek.der --roots simulated --key-cache "$cache" --no-debug --no-migrate-ma \
+  --expect-measurement 6a6519d757e68c2e939c9dbbbc1828498e8de35d2766dd05f1a2cca5059d0cf4ae62a36d75c837974dd50b315506e73e \
+  --expect-host-data 8f3c3f5a4b1e0d2c9a7b6e5f4d3c2b1a0f9e8d7c6b5a49382716051423324150 --min-tcb bl=10,tee=0,snp=23,ucode=84
+expect_exit 1 "$bin" snp verify pp.bin -c pp/vek.der --roots simulated --key-cache "$cache" --min-tcb bl=10,tee=0,snp=24,ucode=84
+grep -q snp.tcb_below_minimum out.txt && ok || bad "--min-tcb did not report snp.tcb_below_minimum"
+
 # Policy flags give named reasons and exit 1.
 "$bin" -q snp gen --product Genoa --debug --key-cache "$cache" --out dbg.bin --certs-out dbg >/dev/null
 expect_exit 1 "$bin" snp verify dbg.bin -c dbg/vek.der --roots simulated --key-cache "$cache" --no-debug
@@ -52,7 +61,14 @@ grep -q '"debug": true' out.txt && ok || bad "inspect --json does not show the d
 
 # The simulated VCEK carries the same extensions, in the same order, as AMD's real ones.
 if [ -d "$shared/corpus/snp" ]; then
-  oids() { openssl asn1parse -inform der -in "$1" | grep -o '1\.3\.6\.1\.4\.1\.3704\.[0-9.]*' | tr '\n' ' '; }
+  # Each AMD extension as OID=<DER tag of its value> (hwID: raw<length>), in certificate order.
+  oids() {
+    openssl asn1parse -inform der -in "$1" | awk '/OBJECT +:1\.3\.6\.1\.4\.1\.3704/ {
+      n = split($0, a, ":"); oid = a[n]; getline
+      match($0, / l= *[0-9]+/); len = substr($0, RSTART + 3, RLENGTH - 3) + 0
+      split($0, h, "]:"); tag = substr(h[2], 1, 2)
+      if (oid ~ /\.1\.4$/) print oid "=raw" len; else print oid "=" tag }' | tr '\n' ' '
+  }
   [ "$(oids Milan-vcek-v3/vek.der)" = "$(oids "$shared/corpus/snp/go-sev-guest_vcek.der")" ] && ok ||
     bad "Milan VCEK extensions differ from the real one: $(oids Milan-vcek-v3/vek.der)"
   [ "$(oids Turin-vcek-v3/vek.der)" = "$(oids "$shared/corpus/snp/virtee_vcek_turin.der")" ] && ok ||
