@@ -10,8 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   coco::ByteView in(data, size);
   if (auto cert = coco::cert_from_der(in)) (void)parse_kds_extensions(*cert);
 
-  static const char* const kOids[] = {oid::kStructVersion, oid::kProductName, oid::kBlSpl, oid::kTeeSpl,
-                                      oid::kSnpSpl,        oid::kSpl4,        oid::kSpl5,  oid::kSpl6,
+  static const char* const kOids[] = {oid::kStructVersion, oid::kProductName, oid::kBlSpl,  oid::kTeeSpl,
+                                      oid::kSnpSpl,        oid::kSpl4,        oid::kSpl5,   oid::kSpl6,
                                       oid::kSpl7,          oid::kUcodeSpl,    oid::kFmcSpl, oid::kHwId,
                                       oid::kCspId};
   std::vector<std::pair<std::string, coco::Bytes>> values;

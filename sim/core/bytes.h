@@ -18,8 +18,12 @@ using ByteView = std::span<const std::uint8_t>;
 inline ByteView as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
-inline std::string to_string(ByteView b) { return {b.begin(), b.end()}; }
-inline Bytes to_bytes(ByteView b) { return {b.begin(), b.end()}; }
+inline std::string to_string(ByteView b) {
+  return {b.begin(), b.end()};
+}
+inline Bytes to_bytes(ByteView b) {
+  return {b.begin(), b.end()};
+}
 
 // Little-endian loads and stores. Callers check bounds once per structure; these assert in debug.
 std::uint16_t load_le16(ByteView b, std::size_t off);

@@ -10,10 +10,10 @@
 
 namespace coco {
 
-std::string hex_encode(ByteView b);  // lowercase
+std::string hex_encode(ByteView b);                   // lowercase
 std::optional<Bytes> hex_decode(std::string_view s);  // accepts upper and lower case, no separators
 
-std::string base64_encode(ByteView b);  // standard alphabet, padded
+std::string base64_encode(ByteView b);                   // standard alphabet, padded
 std::optional<Bytes> base64_decode(std::string_view s);  // standard alphabet, padding optional
 
 std::string base64url_encode(ByteView b, bool pad = false);

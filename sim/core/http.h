@@ -44,7 +44,7 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query, as sent: "/vcek/v1/Milan/cert_chain"
   HttpHeaders headers;
-  std::string body;    // bytes, not necessarily text
+  std::string body;  // bytes, not necessarily text
 
   std::string_view path() const;   // target up to '?'
   std::string_view query() const;  // after '?', without it; "" when absent
@@ -55,8 +55,8 @@ struct HttpResponse {
   HttpHeaders headers;
   std::string body;
 
-  static HttpResponse text(int status, std::string body);  // text/plain; charset=utf-8
-  static HttpResponse json(int status, std::string body);  // application/json
+  static HttpResponse text(int status, std::string body);                  // text/plain; charset=utf-8
+  static HttpResponse json(int status, std::string body);                  // application/json
   static HttpResponse binary(std::string body, std::string content_type);  // 200
 };
 
@@ -110,8 +110,8 @@ class HttpServer {
   // Closes the listener and every connection and joins the threads. Idempotent.
   void stop();
   bool running() const;
-  std::uint16_t port() const;  // the bound port (valid after start)
-  std::string url() const;     // "http://127.0.0.1:PORT" or "https://..."
+  std::uint16_t port() const;              // the bound port (valid after start)
+  std::string url() const;                 // "http://127.0.0.1:PORT" or "https://..."
   std::uint64_t requests_handled() const;  // requests that reached the handler
 
  private:

@@ -35,14 +35,16 @@ inline Bytes read_or_die(const std::filesystem::path& p) {
   return *r;
 }
 
-inline Bytes corpus_file(const std::string& rel) { return read_or_die(shared_dir() / "corpus" / rel); }
+inline Bytes corpus_file(const std::string& rel) {
+  return read_or_die(shared_dir() / "corpus" / rel);
+}
 
 }  // namespace coco::test
 
 // Skips the current test when the shared corpus is not beside the checkout.
-#define COCO_REQUIRE_CORPUS()                                                                         \
-  do {                                                                                                \
-    if (!std::filesystem::exists(::coco::test::shared_dir() / "corpus" / "MANIFEST.json"))        \
-      GTEST_SKIP() << "shared corpus not found at " << ::coco::test::shared_dir()                  \
-                   << " (set COCO_SHARED_DIR to the folder holding corpus/)";                         \
+#define COCO_REQUIRE_CORPUS()                                                              \
+  do {                                                                                     \
+    if (!std::filesystem::exists(::coco::test::shared_dir() / "corpus" / "MANIFEST.json")) \
+      GTEST_SKIP() << "shared corpus not found at " << ::coco::test::shared_dir()          \
+                   << " (set COCO_SHARED_DIR to the folder holding corpus/)";              \
   } while (0)

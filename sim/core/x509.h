@@ -64,7 +64,7 @@ class Cert {
   std::shared_ptr<X509> c_;
 };
 
-Result<Cert> cert_from_der(ByteView der);            // x509.der_invalid
+Result<Cert> cert_from_der(ByteView der);                        // x509.der_invalid
 Result<std::vector<Cert>> certs_from_pem(std::string_view pem);  // x509.pem_invalid (none found or bad)
 // PEM bundle or a single DER certificate, detected from the content.
 Result<std::vector<Cert>> certs_from_pem_or_der(ByteView data);
@@ -82,7 +82,7 @@ enum class SigAlg { rsa_pss_sha384, ecdsa_sha256, ecdsa_sha384, rsa_pkcs1_sha256
 struct CertSpec {
   std::vector<std::pair<std::string, std::string>> subject;  // ordered RDNs, short names
   std::vector<std::pair<std::string, std::string>> issuer;   // empty = self-issued (same as subject)
-  Bytes serial;  // big-endian magnitude; empty means 0
+  Bytes serial;                                              // big-endian magnitude; empty means 0
   SysTime not_before;
   SysTime not_after;
   Key subject_key;
@@ -106,7 +106,7 @@ std::optional<Bytes> parse_der_octet_string(ByteView der);
 
 // Time helpers.
 SysTime utc_time(int year, int month, int day, int hour = 0, int minute = 0, int second = 0);
-std::string format_utc(SysTime t);  // "2025-05-27T17:57:03Z"
+std::string format_utc(SysTime t);                       // "2025-05-27T17:57:03Z"
 std::optional<SysTime> parse_utc(std::string_view iso);  // accepts "YYYY-MM-DD" or full ISO 8601 Z
 
 }  // namespace coco

@@ -37,15 +37,15 @@ struct AmdCa {
 
 struct VekRequest {
   Product product = Product::milan;
-  Tcb tcb;                          // reported TCB the key is derived from (fmc used on Turin)
-  Bytes chip_id;                    // VCEK: 64 bytes (Turin: first 8 used); ignored for VLEK
+  Tcb tcb;                                         // reported TCB the key is derived from (fmc used on Turin)
+  Bytes chip_id;                                   // VCEK: 64 bytes (Turin: first 8 used); ignored for VLEK
   std::string csp_id = "CN=coco-harness.example";  // VLEK only
-  std::optional<std::string> product_name;  // overrides the default "Milan-B0"/"Genoa"/"Turin"
-  int stepping = 0;                 // used for the default Milan product name suffix
+  std::optional<std::string> product_name;         // overrides the default "Milan-B0"/"Genoa"/"Turin"
+  int stepping = 0;                                // used for the default Milan product name suffix
 };
 
 struct IssuedVek {
-  Key key;   // private key, to sign reports
+  Key key;  // private key, to sign reports
   Cert cert;
 };
 

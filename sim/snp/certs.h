@@ -56,10 +56,10 @@ inline constexpr const char* kCspId = "1.3.6.1.4.1.3704.1.5";
 
 struct KdsExtensions {
   std::optional<std::uint64_t> struct_version;
-  std::string product_name;  // "Milan-B0", "Genoa", "Turin", ...
-  Tcb tcb;                   // fmc set only when the fmcSPL extension is present
-  std::optional<Bytes> hwid;  // VCEK: 64 bytes, or 8 on Turin
-  bool hwid_raw = false;      // stored without an OCTET STRING wrapper (older VCEKs)
+  std::string product_name;           // "Milan-B0", "Genoa", "Turin", ...
+  Tcb tcb;                            // fmc set only when the fmcSPL extension is present
+  std::optional<Bytes> hwid;          // VCEK: 64 bytes, or 8 on Turin
+  bool hwid_raw = false;              // stored without an OCTET STRING wrapper (older VCEKs)
   std::optional<std::string> csp_id;  // VLEK only
 };
 

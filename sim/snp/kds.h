@@ -44,9 +44,10 @@ std::string kds_tcb_query(Product product, const Tcb& tcb);
 
 // Paths with query, relative to the KDS base.
 std::string vcek_path(Product product, ByteView chip_id, const Tcb& tcb);  // /vcek/v1/Milan/{hwid}?blSPL=..
-std::string vlek_cert_path(Product product, const Tcb& tcb);                // /vlek/v1/Milan/cert?blSPL=..
-std::string cert_chain_path(Product product, bool vlek);  // /vcek/v1/Milan/cert_chain, /vlek/v1/.../cert_chain
-std::string crl_path(Product product, bool vlek);         // /vcek/v1/Milan/crl, /vlek/v1/Milan/crl
+std::string vlek_cert_path(Product product, const Tcb& tcb);               // /vlek/v1/Milan/cert?blSPL=..
+std::string cert_chain_path(Product product,
+                            bool vlek);            // /vcek/v1/Milan/cert_chain, /vlek/v1/.../cert_chain
+std::string crl_path(Product product, bool vlek);  // /vcek/v1/Milan/crl, /vlek/v1/Milan/crl
 
 // Full URLs; `base` is "https://kdsintf.amd.com" or a fake's url() (a trailing '/' is ignored).
 std::string vcek_url(Product product, ByteView chip_id, const Tcb& tcb, std::string_view base = kKdsBaseUrl);
@@ -178,7 +179,8 @@ class KdsClient {
  private:
   Result<std::string> get(const std::string& path_and_query);
   // VCEK (hwid given) or VLEK: from the cache when it still matches the request, else from the KDS.
-  Result<Cert> fetch_vek(const std::string& path, Product product, const std::optional<Bytes>& hwid, const Tcb& tcb);
+  Result<Cert> fetch_vek(const std::string& path, Product product, const std::optional<Bytes>& hwid,
+                         const Tcb& tcb);
   std::optional<Bytes> cache_read(const std::string& path_and_query);
   void cache_write(const std::string& path_and_query, ByteView data);
 

@@ -21,7 +21,7 @@ inline constexpr std::size_t kSignedSize = 0x2A0;  // signature covers bytes [0,
 inline constexpr std::uint32_t kSigAlgoEcdsaP384Sha384 = 1;
 
 enum class Product { unknown, milan, genoa, turin };
-std::string product_name(Product p);                  // "Milan", "Genoa", "Turin", "unknown"
+std::string product_name(Product p);                              // "Milan", "Genoa", "Turin", "unknown"
 std::optional<Product> product_from_name(std::string_view name);  // case-insensitive, "Milan-B0" ok
 // Product line from CPUID family and model (report v3+), as go-sev-guest, virtee and Trustee do.
 Product product_from_cpuid(std::uint8_t family, std::uint8_t model);
@@ -90,41 +90,41 @@ struct FirmwareVersion {
 
 // Every field at its ABI offset. Reserved ranges are kept so that encoding is byte-identical.
 struct Report {
-  std::uint32_t version = 0;                  // 0x000
-  std::uint32_t guest_svn = 0;                // 0x004
-  std::uint64_t policy = 0;                   // 0x008
-  std::array<std::uint8_t, 16> family_id{};   // 0x010
-  std::array<std::uint8_t, 16> image_id{};    // 0x020
-  std::uint32_t vmpl = 0;                     // 0x030
-  std::uint32_t signature_algo = 0;           // 0x034
-  std::uint64_t current_tcb = 0;              // 0x038
-  std::uint64_t platform_info = 0;            // 0x040
-  std::uint32_t signer_info = 0;              // 0x048
-  std::uint32_t reserved_04c = 0;             // 0x04C
-  std::array<std::uint8_t, 64> report_data{}; // 0x050
-  std::array<std::uint8_t, 48> measurement{}; // 0x090
-  std::array<std::uint8_t, 32> host_data{};   // 0x0C0
+  std::uint32_t version = 0;                         // 0x000
+  std::uint32_t guest_svn = 0;                       // 0x004
+  std::uint64_t policy = 0;                          // 0x008
+  std::array<std::uint8_t, 16> family_id{};          // 0x010
+  std::array<std::uint8_t, 16> image_id{};           // 0x020
+  std::uint32_t vmpl = 0;                            // 0x030
+  std::uint32_t signature_algo = 0;                  // 0x034
+  std::uint64_t current_tcb = 0;                     // 0x038
+  std::uint64_t platform_info = 0;                   // 0x040
+  std::uint32_t signer_info = 0;                     // 0x048
+  std::uint32_t reserved_04c = 0;                    // 0x04C
+  std::array<std::uint8_t, 64> report_data{};        // 0x050
+  std::array<std::uint8_t, 48> measurement{};        // 0x090
+  std::array<std::uint8_t, 32> host_data{};          // 0x0C0
   std::array<std::uint8_t, 48> id_key_digest{};      // 0x0E0
   std::array<std::uint8_t, 48> author_key_digest{};  // 0x110
   std::array<std::uint8_t, 32> report_id{};          // 0x140
   std::array<std::uint8_t, 32> report_id_ma{};       // 0x160
-  std::uint64_t reported_tcb = 0;             // 0x180
-  std::uint8_t cpuid_fam_id = 0;              // 0x188 (v3+; reserved in v2)
-  std::uint8_t cpuid_mod_id = 0;              // 0x189
-  std::uint8_t cpuid_step = 0;                // 0x18A
-  std::array<std::uint8_t, 21> reserved_18b{};  // 0x18B
-  std::array<std::uint8_t, 64> chip_id{};     // 0x1A0
-  std::uint64_t committed_tcb = 0;            // 0x1E0
-  FirmwareVersion current;                    // 0x1E8 build, minor, major
+  std::uint64_t reported_tcb = 0;                    // 0x180
+  std::uint8_t cpuid_fam_id = 0;                     // 0x188 (v3+; reserved in v2)
+  std::uint8_t cpuid_mod_id = 0;                     // 0x189
+  std::uint8_t cpuid_step = 0;                       // 0x18A
+  std::array<std::uint8_t, 21> reserved_18b{};       // 0x18B
+  std::array<std::uint8_t, 64> chip_id{};            // 0x1A0
+  std::uint64_t committed_tcb = 0;                   // 0x1E0
+  FirmwareVersion current;                           // 0x1E8 build, minor, major
   std::uint8_t reserved_1eb = 0;
-  FirmwareVersion committed;                  // 0x1EC
+  FirmwareVersion committed;  // 0x1EC
   std::uint8_t reserved_1ef = 0;
-  std::uint64_t launch_tcb = 0;               // 0x1F0
-  std::uint64_t launch_mit_vector = 0;        // 0x1F8 (v5+; reserved before)
-  std::uint64_t current_mit_vector = 0;       // 0x200 (v5+)
-  std::array<std::uint8_t, 0x98> reserved_208{};  // 0x208
-  std::array<std::uint8_t, 72> signature_r{};  // 0x2A0, little-endian, zero-padded
-  std::array<std::uint8_t, 72> signature_s{};  // 0x2E8
+  std::uint64_t launch_tcb = 0;                    // 0x1F0
+  std::uint64_t launch_mit_vector = 0;             // 0x1F8 (v5+; reserved before)
+  std::uint64_t current_mit_vector = 0;            // 0x200 (v5+)
+  std::array<std::uint8_t, 0x98> reserved_208{};   // 0x208
+  std::array<std::uint8_t, 72> signature_r{};      // 0x2A0, little-endian, zero-padded
+  std::array<std::uint8_t, 72> signature_s{};      // 0x2E8
   std::array<std::uint8_t, 0x170> reserved_330{};  // 0x330
 
   bool has_cpuid() const { return version >= 3; }
@@ -135,8 +135,8 @@ struct Report {
   PlatformInfo decoded_platform_info() const { return decode_platform_info(platform_info); }
   SignerInfo decoded_signer() const { return decode_signer_info(signer_info); }
 
-  Bytes encode() const;         // 1184 bytes
-  Bytes signed_bytes() const;   // the first 0x2A0 bytes of encode()
+  Bytes encode() const;        // 1184 bytes
+  Bytes signed_bytes() const;  // the first 0x2A0 bytes of encode()
   // Names of the must-be-zero / must-be-one rules this report breaks, e.g. "reserved 0x330..0x4A0".
   std::vector<std::string> mbz_violations() const;
 };

@@ -4,10 +4,9 @@
 // real guest on that product would report, derived from the seed where it is per-chip.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "core/bytes.h"
 #include "core/result.h"
@@ -27,26 +26,27 @@ struct LaunchDescription {
   Bytes family_id;                 // 16 bytes, zero-padded
   Bytes image_id;                  // 16 bytes
   std::uint32_t vmpl = 0;
-  Bytes report_data;   // up to 64 bytes, zero-padded
-  Bytes measurement;   // 48 bytes; default: SHA-384 of "coco-harness launch"
-  Bytes host_data;     // up to 32 bytes
+  Bytes report_data;  // up to 64 bytes, zero-padded
+  Bytes measurement;  // 48 bytes; default: SHA-384 of "coco-harness launch"
+  Bytes host_data;    // up to 32 bytes
   Bytes id_key_digest;
   Bytes author_key_digest;
   Bytes report_id;     // default derived from the seed
   Bytes report_id_ma;  // default all 0xFF (no migration agent)
-  std::optional<Tcb> tcb;  // default: default_tcb(product); current = reported = committed = launch unless overridden
+  std::optional<Tcb>
+      tcb;  // default: default_tcb(product); current = reported = committed = launch unless overridden
   std::optional<Tcb> reported_tcb;
   std::optional<Tcb> committed_tcb;
   std::optional<Tcb> launch_tcb;
-  Bytes chip_id;       // default derived from the seed (Turin: 8 meaningful bytes)
+  Bytes chip_id;  // default derived from the seed (Turin: 8 meaningful bytes)
   std::uint64_t platform_info = 0x25;
-  bool vlek = false;   // sign with a VLEK (chip id is then zero, as real VLEK reports show)
+  bool vlek = false;  // sign with a VLEK (chip id is then zero, as real VLEK reports show)
   bool mask_chip_id = false;
   bool author_key_en = false;
   FirmwareVersion current_fw{40, 55, 1};
   FirmwareVersion committed_fw{40, 55, 1};
-  std::uint64_t launch_mit_vector = 0;   // v5
-  std::uint64_t current_mit_vector = 0;  // v5
+  std::uint64_t launch_mit_vector = 0;             // v5
+  std::uint64_t current_mit_vector = 0;            // v5
   std::string csp_id = "CN=coco-harness.example";  // VLEK
 };
 
@@ -58,9 +58,9 @@ Result<LaunchDescription> launch_from_yaml(std::string_view yaml_text);
 
 struct SignedReport {
   Report report;
-  Bytes raw;              // 1184 bytes
-  IssuedVek vek;          // VCEK or VLEK that signed it (with its private key)
-  std::string chain_pem;  // ASK/ASVK then ARK
+  Bytes raw;                               // 1184 bytes
+  IssuedVek vek;                           // VCEK or VLEK that signed it (with its private key)
+  std::string chain_pem;                   // ASK/ASVK then ARK
   std::vector<CertTableEntry> cert_table;  // VCEK|VLEK, ASK|ASVK, ARK as an extended report carries them
   SnpEvidence evidence() const;            // Trustee's JSON form, with cert_chain = [VCEK|VLEK]
 };

@@ -12,9 +12,9 @@
 #pragma once
 
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -55,10 +55,10 @@ struct VerifyOptions {
   const TrustedRoots* roots = nullptr;
   // Product line for v2 reports (no CPUID); checked against the CPUID of v3+ reports when given.
   std::optional<Product> product;
-  std::optional<int> stepping;  // expected stepping (go-sev-guest's Product.MachineStepping)
-  std::optional<SysTime> now;   // certificate validity time; default: the system clock
-  std::optional<Bytes> crl_der;  // ARK-signed KDS CRL to check the ASK/ASVK and VEK against
-  VcekFetcher fetch_vcek;        // used only when the evidence carries no VEK
+  std::optional<int> stepping;        // expected stepping (go-sev-guest's Product.MachineStepping)
+  std::optional<SysTime> now;         // certificate validity time; default: the system clock
+  std::optional<Bytes> crl_der;       // ARK-signed KDS CRL to check the ASK/ASVK and VEK against
+  VcekFetcher fetch_vcek;             // used only when the evidence carries no VEK
   ChainCache* chain_cache = nullptr;  // optional memo of verified certificate signatures
 
   // Policy (validate). Defaults follow Trustee's snp verifier: report versions 3..5, VMPL 0.
@@ -89,7 +89,7 @@ struct VerifyResult {
   std::vector<Error> failures;  // empty means verified
   Product product = Product::unknown;
   SigningKey signer = SigningKey::vcek;
-  std::optional<Cert> vek;      // the certificate that signed the report, when found
+  std::optional<Cert> vek;  // the certificate that signed the report, when found
   std::optional<KdsExtensions> vek_extensions;
   bool chain_verified = false;
   bool signature_verified = false;
@@ -100,7 +100,8 @@ struct VerifyResult {
   bool has(std::string_view code) const;
 };
 
-VerifyResult verify_report(const Report& report, const std::vector<CertTableEntry>& certs, const VerifyOptions& opts);
+VerifyResult verify_report(const Report& report, const std::vector<CertTableEntry>& certs,
+                           const VerifyOptions& opts);
 VerifyResult verify_evidence(const SnpEvidence& evidence, const VerifyOptions& opts);
 // The certificate side alone: `vek`'s chain to the pinned ARK (CA from `certs` or the trusted roots),
 // names, algorithms, validity, CRL, and its KDS extensions' product. No report is involved.

@@ -35,7 +35,8 @@ void BM_Floor_EcdsaP384Verify(benchmark::State& state) {
   auto& f = fx();
   const Key pub = f.signed_report.vek.cert.public_key();
   const Bytes digest = sha384(f.signed_report.report.signed_bytes());
-  const Bytes der = ecdsa_signature_to_der({signature_r_be(f.signed_report.report), signature_s_be(f.signed_report.report)});
+  const Bytes der = ecdsa_signature_to_der(
+      {signature_r_be(f.signed_report.report), signature_s_be(f.signed_report.report)});
   for (auto _ : state) {
     EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(pub.get(), nullptr);
     EVP_PKEY_verify_init(ctx);

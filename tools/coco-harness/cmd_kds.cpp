@@ -1,10 +1,11 @@
 // `coco-harness kds serve`: a fake AMD KDS (sim/snp/kds.h) on a local port, for Trustee, a verifier or a
 // guest under test to fetch VCEKs, VLEKs, chains and CRLs from, with optional fault injection.
+#include <pthread.h>
+
 #include <csignal>
 #include <ctime>
 #include <iostream>
 #include <memory>
-#include <pthread.h>
 
 #include "cli_common.h"
 #include "core/fault.h"
@@ -43,7 +44,8 @@ class SignalGate {
     timespec deadline{};
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += static_cast<time_t>(seconds);
-    deadline.tv_nsec += static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9);
+    deadline.tv_nsec +=
+        static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9);
     if (deadline.tv_nsec >= 1'000'000'000L) {
       deadline.tv_sec += 1;
       deadline.tv_nsec -= 1'000'000'000L;
@@ -74,16 +76,20 @@ void add_serve(CLI::App& group) {
   auto* cmd = group.add_subcommand(
       "serve",
       "Serve a fake AMD KDS backed by the simulated AMD root of trust.\n"
-      "Routes: /vcek/v1/{Milan|Genoa|Turin}/{hwid}?[fmcSPL&]blSPL&teeSPL&snpSPL&ucodeSPL, .../cert_chain, .../crl,\n"
+      "Routes: /vcek/v1/{Milan|Genoa|Turin}/{hwid}?[fmcSPL&]blSPL&teeSPL&snpSPL&ucodeSPL, .../cert_chain, "
+      ".../crl,\n"
       "/vlek/v1/{product}/cert?..., /vlek/v1/{product}/cert_chain, /vlek/v1/{product}/crl.\n"
       "Prints the URL it listens on, then serves until SIGINT/SIGTERM or --duration.");
-  cmd->add_option("--port", a->port, "TCP port; 0 picks a free one")->default_val(0)->check(CLI::Range(0, 65535));
+  cmd->add_option("--port", a->port, "TCP port; 0 picks a free one")
+      ->default_val(0)
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("--bind", a->bind, "Address to listen on (loopback by default)")->default_val("127.0.0.1");
   cmd->add_option("--seed", a->seed, "Seed of the simulated AMD world (same seed, same keys)")
       ->default_val("coco-harness");
   cmd->add_option("--key-cache", a->key_cache,
                   "Directory caching the simulated RSA-4096 keys [$XDG_CACHE_HOME/coco-harness/keys]");
-  cmd->add_option("--fault", a->fault, "Fault to inject: none, down, slow, 404, 429, 500, wrong")->default_val("none");
+  cmd->add_option("--fault", a->fault, "Fault to inject: none, down, slow, 404, 429, 500, wrong")
+      ->default_val("none");
   cmd->add_option("--slow-ms", a->slow_ms, "Delay of the slow fault, in milliseconds (at most 60000)")
       ->default_val(a->slow_ms)
       ->check(CLI::Range(0, 60'000));
@@ -110,21 +116,24 @@ void add_serve(CLI::App& group) {
     SignalGate gate;  // before start(): the server's threads inherit the blocked mask
     need(kds.start(), "kds serve");
     if (globals().json) {
-      print_json({{"url", kds.url()}, {"port", kds.port()}, {"seed", a->seed}, {"fault", std::string(fault_name(*fault))}});
+      print_json({{"url", kds.url()},
+                  {"port", kds.port()},
+                  {"seed", a->seed},
+                  {"fault", std::string(fault_name(*fault))}});
     } else {
       std::cout << kds.url() << "\n";
     }
     std::cout.flush();  // a script waiting for the URL must not wait for the buffer
-    progress("fake KDS (seed \"" + a->seed + "\", fault " + std::string(fault_name(*fault)) + ") listening on " +
-             kds.url() + (a->duration > 0 ? "" : "; Ctrl-C stops it"));
+    progress("fake KDS (seed \"" + a->seed + "\", fault " + std::string(fault_name(*fault)) +
+             ") listening on " + kds.url() + (a->duration > 0 ? "" : "; Ctrl-C stops it"));
 
     int sig = gate.wait(a->duration);
     kds.stop();
     auto c = kds.counters();
-    progress(std::string(sig ? "stopped by signal" : "duration elapsed") + ": served " + std::to_string(c.vcek) +
-             " VCEK, " + std::to_string(c.vlek) + " VLEK, " + std::to_string(c.cert_chain) + " chain, " +
-             std::to_string(c.crl) + " CRL; rejected " + std::to_string(c.rejected) + " of " +
-             std::to_string(c.total) + " requests");
+    progress(std::string(sig ? "stopped by signal" : "duration elapsed") + ": served " +
+             std::to_string(c.vcek) + " VCEK, " + std::to_string(c.vlek) + " VLEK, " +
+             std::to_string(c.cert_chain) + " chain, " + std::to_string(c.crl) + " CRL; rejected " +
+             std::to_string(c.rejected) + " of " + std::to_string(c.total) + " requests");
     return kExitOk;
   });
 }

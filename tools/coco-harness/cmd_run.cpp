@@ -12,7 +12,8 @@
 namespace coco::cli {
 
 void add_run_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("run", "Run the embedded stack: simulate and verify SNP evidence on Milan, Genoa and Turin");
+  auto* cmd = app.add_subcommand(
+      "run", "Run the embedded stack: simulate and verify SNP evidence on Milan, Genoa and Turin");
   auto seed = std::make_shared<std::string>("coco-harness");
   auto cache = std::make_shared<std::string>();
   cmd->add_option("--seed", *seed, "Seed of the simulated world");
@@ -22,7 +23,8 @@ void add_run_command(CLI::App& app) {
     using namespace coco::snp;
     AmdAuthority authority(*seed, cache->empty() ? default_key_cache() : *cache);
     const TrustedRoots roots = [&] {
-      progress("preparing simulated AMD roots of trust (the first run generates 9 RSA-4096 keys; up to a minute)");
+      progress(
+          "preparing simulated AMD roots of trust (the first run generates 9 RSA-4096 keys; up to a minute)");
       return simulated_roots(authority);
     }();
     nlohmann::json rows = nlohmann::json::array();
@@ -38,7 +40,8 @@ void add_run_command(CLI::App& app) {
         // Bind a nonce the way a KBS challenge would, so the expected report_data check is exercised.
         Bytes nonce = sha384(as_bytes(*seed + "/nonce/" + std::to_string(n)));
         d.report_data = nonce;
-        progress("[" + std::to_string(n) + "/6] " + product_name(p) + " " + (vlek ? "VLEK" : "VCEK") + ": simulate + verify");
+        progress("[" + std::to_string(n) + "/6] " + product_name(p) + " " + (vlek ? "VLEK" : "VCEK") +
+                 ": simulate + verify");
         auto signed_report = need(sign_report(authority, d), "simulate " + product_name(p));
         VerifyOptions opts;
         opts.roots = &roots;
@@ -50,15 +53,18 @@ void add_run_command(CLI::App& app) {
         row["measurement"] = hex_encode(signed_report.report.measurement);
         rows.push_back(row);
         if (!globals().json) {
-          std::cout << std::left << std::setw(7) << product_name(p) << std::setw(6) << (vlek ? "VLEK" : "VCEK") << "v"
-                    << d.version << "  " << (res.ok() ? "VERIFIED" : "REJECTED") << "  (" << res.passed.size()
+          std::cout << std::left << std::setw(7) << product_name(p) << std::setw(6)
+                    << (vlek ? "VLEK" : "VCEK") << "v" << d.version << "  "
+                    << (res.ok() ? "VERIFIED" : "REJECTED") << "  (" << res.passed.size()
                     << " checks passed)\n";
           for (const auto& f : res.failures) std::cout << "    " << f.code << ": " << f.message << "\n";
         }
       }
     }
-    if (globals().json) print_json({{"snp", rows}, {"all_verified", all_ok}});
-    else std::cout << (all_ok ? "all 6 simulated reports verified\n" : "some simulated reports were rejected\n");
+    if (globals().json)
+      print_json({{"snp", rows}, {"all_verified", all_ok}});
+    else
+      std::cout << (all_ok ? "all 6 simulated reports verified\n" : "some simulated reports were rejected\n");
     return all_ok ? kExitOk : kExitFailed;
   });
 }

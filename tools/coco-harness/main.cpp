@@ -35,7 +35,9 @@ Bytes read_input(const std::string& path) {
   return std::move(r).value();
 }
 
-void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
+void print_json(const nlohmann::json& j) {
+  std::cout << j.dump(2) << "\n";
+}
 
 std::string default_key_cache() {
   if (const char* v = std::getenv("COCO_KEY_CACHE")) return v;
@@ -62,8 +64,13 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.add_flag("--json", globals().json, "Machine-readable JSON on stdout");
   app.add_flag("-q,--quiet", globals().quiet, "No progress messages on stderr");
-  app.add_flag_callback("--version", [] { std::cout << "coco-harness 0.1.0\n"; std::exit(0); },
-                        "Print the version and exit");
+  app.add_flag_callback(
+      "--version",
+      [] {
+        std::cout << "coco-harness 0.1.0\n";
+        std::exit(0);
+      },
+      "Print the version and exit");
 
   add_run_command(app);
   add_snp_commands(app);

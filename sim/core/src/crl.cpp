@@ -57,9 +57,13 @@ std::string Crl::pem() const {
   return ossl::bio_text(bio.get());
 }
 
-int Crl::version() const { return static_cast<int>(X509_CRL_get_version(c_.get())) + 1; }
+int Crl::version() const {
+  return static_cast<int>(X509_CRL_get_version(c_.get())) + 1;
+}
 
-std::string Crl::issuer_cn() const { return ossl::name_cn(X509_CRL_get_issuer(c_.get())); }
+std::string Crl::issuer_cn() const {
+  return ossl::name_cn(X509_CRL_get_issuer(c_.get()));
+}
 
 std::vector<std::pair<std::string, std::string>> Crl::issuer_rdns() const {
   return ossl::name_rdns(X509_CRL_get_issuer(c_.get()));
@@ -70,7 +74,9 @@ bool Crl::issued_by(const Cert& issuer) const {
   return X509_NAME_cmp(X509_CRL_get_issuer(c_.get()), X509_get_subject_name(issuer.get())) == 0;
 }
 
-SysTime Crl::this_update() const { return asn1_to_time(X509_CRL_get0_lastUpdate(c_.get())); }
+SysTime Crl::this_update() const {
+  return asn1_to_time(X509_CRL_get0_lastUpdate(c_.get()));
+}
 
 std::optional<SysTime> Crl::next_update() const {
   const ASN1_TIME* t = X509_CRL_get0_nextUpdate(c_.get());
@@ -144,7 +150,8 @@ Result<Crl> crl_from_der(ByteView der) {
 }
 
 Result<Crl> crl_from_pem(std::string_view pem) {
-  if (pem.size() > static_cast<std::size_t>(INT32_MAX)) return make_error("crl.pem_invalid", "CRL PEM too large");
+  if (pem.size() > static_cast<std::size_t>(INT32_MAX))
+    return make_error("crl.pem_invalid", "CRL PEM too large");
   auto bio = ossl::mem_bio(pem);
   X509_CRL* c = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr);
   ERR_clear_error();
@@ -168,15 +175,16 @@ Result<Crl> build_crl(const Cert& issuer, const Key& issuer_key, const std::vect
             X509_CRL_set_issuer_name(raw, X509_get_subject_name(issuer.get())) == 1;
   ASN1_TIME* last = ASN1_TIME_set(nullptr, std::chrono::system_clock::to_time_t(this_update));
   ASN1_TIME* next = ASN1_TIME_set(nullptr, std::chrono::system_clock::to_time_t(next_update));
-  ok = ok && last && next && X509_CRL_set1_lastUpdate(raw, last) == 1 && X509_CRL_set1_nextUpdate(raw, next) == 1;
+  ok = ok && last && next && X509_CRL_set1_lastUpdate(raw, last) == 1 &&
+       X509_CRL_set1_nextUpdate(raw, next) == 1;
   for (const auto& serial : revoked_serials) {
     if (!ok) break;
     Bytes mag = strip_leading_zeros(serial);
     X509_REVOKED* rev = X509_REVOKED_new();
     BIGNUM* bn = BN_bin2bn(mag.data(), static_cast<int>(mag.size()), nullptr);
     ASN1_INTEGER* ai = bn ? BN_to_ASN1_INTEGER(bn, nullptr) : nullptr;
-    ok = rev && ai && X509_REVOKED_set_serialNumber(rev, ai) == 1 && X509_REVOKED_set_revocationDate(rev, last) == 1 &&
-         X509_CRL_add0_revoked(raw, rev) == 1;
+    ok = rev && ai && X509_REVOKED_set_serialNumber(rev, ai) == 1 &&
+         X509_REVOKED_set_revocationDate(rev, last) == 1 && X509_CRL_add0_revoked(raw, rev) == 1;
     if (!ok && rev) X509_REVOKED_free(rev);
     ASN1_INTEGER_free(ai);
     BN_free(bn);
@@ -194,13 +202,15 @@ Result<Crl> build_crl(const Cert& issuer, const Key& issuer_key, const std::vect
 
   EVP_MD_CTX* mctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;
-  const EVP_MD* md =
-      (options.alg == SigAlg::ecdsa_sha256 || options.alg == SigAlg::rsa_pkcs1_sha256) ? EVP_sha256() : EVP_sha384();
+  const EVP_MD* md = (options.alg == SigAlg::ecdsa_sha256 || options.alg == SigAlg::rsa_pkcs1_sha256)
+                         ? EVP_sha256()
+                         : EVP_sha384();
   ok = mctx && EVP_DigestSignInit(mctx, &pctx, md, nullptr, issuer_key.get()) == 1;
   if (ok && options.alg == SigAlg::rsa_pss_sha384) {
     // The parameters AMD uses for every signature in the SEV chain.
     ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384()) == 1;
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384()) == 1;
   }
   ok = ok && X509_CRL_sign_ctx(raw, mctx) > 0;
   EVP_MD_CTX_free(mctx);

@@ -26,15 +26,21 @@ struct BnCtxFree {
 };
 using BnCtx = std::unique_ptr<BN_CTX, BnCtxFree>;
 
-Bn bn() { return Bn(BN_new()); }
-Bn bn_from(ByteView be) { return Bn(BN_bin2bn(be.data(), static_cast<int>(be.size()), nullptr)); }
+Bn bn() {
+  return Bn(BN_new());
+}
+Bn bn_from(ByteView be) {
+  return Bn(BN_bin2bn(be.data(), static_cast<int>(be.size()), nullptr));
+}
 Bytes bn_to_fixed(const BIGNUM* b, std::size_t width) {
   Bytes out(width);
   if (BN_bn2binpad(b, out.data(), static_cast<int>(width)) < 0) throw std::logic_error("BN too wide");
   return out;
 }
 
-[[noreturn]] void fail(const char* what) { throw std::runtime_error(std::string(what) + ": " + openssl_error()); }
+[[noreturn]] void fail(const char* what) {
+  throw std::runtime_error(std::string(what) + ": " + openssl_error());
+}
 
 // An HMAC-SHA512 counter-mode byte stream keyed by (seed, label): the deterministic randomness
 // behind simulated keys.
@@ -64,17 +70,23 @@ class SeedStream {
 
 const char* curve_sn(Curve c) {
   switch (c) {
-    case Curve::p256: return "prime256v1";
-    case Curve::p384: return "secp384r1";
-    case Curve::p521: return "secp521r1";
+    case Curve::p256:
+      return "prime256v1";
+    case Curve::p384:
+      return "secp384r1";
+    case Curve::p521:
+      return "secp521r1";
   }
   return "";
 }
 int curve_nid(Curve c) {
   switch (c) {
-    case Curve::p256: return NID_X9_62_prime256v1;
-    case Curve::p384: return NID_secp384r1;
-    case Curve::p521: return NID_secp521r1;
+    case Curve::p256:
+      return NID_X9_62_prime256v1;
+    case Curve::p384:
+      return NID_secp384r1;
+    case Curve::p521:
+      return NID_secp521r1;
   }
   return 0;
 }
@@ -83,7 +95,8 @@ Key key_from_params(const char* type, OSSL_PARAM_BLD* bld) {
   OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
   EVP_PKEY* pkey = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1) {
+  if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+      EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1) {
     EVP_PKEY_CTX_free(ctx);
     OSSL_PARAM_free(params);
     fail("EVP_PKEY_fromdata");
@@ -119,11 +132,15 @@ Bn bits2int(ByteView in, int qbits) {
 }  // namespace
 
 Key::Key(EVP_PKEY* owned) : k_(owned, EVP_PKEY_free) {}
-bool Key::is_ec() const { return k_ && EVP_PKEY_base_id(k_.get()) == EVP_PKEY_EC; }
+bool Key::is_ec() const {
+  return k_ && EVP_PKEY_base_id(k_.get()) == EVP_PKEY_EC;
+}
 bool Key::is_rsa() const {
   return k_ && (EVP_PKEY_base_id(k_.get()) == EVP_PKEY_RSA || EVP_PKEY_base_id(k_.get()) == EVP_PKEY_RSA_PSS);
 }
-int Key::bits() const { return k_ ? EVP_PKEY_get_bits(k_.get()) : 0; }
+int Key::bits() const {
+  return k_ ? EVP_PKEY_get_bits(k_.get()) : 0;
+}
 std::string Key::curve_name() const {
   if (!is_ec()) return "";
   char name[64] = {0};
@@ -365,9 +382,12 @@ bool ecdsa_verify_digest(const Key& pub, ByteView digest, const EcdsaSignature& 
 namespace {
 const EVP_MD* md_for(HashAlg alg) {
   switch (alg) {
-    case HashAlg::sha256: return EVP_sha256();
-    case HashAlg::sha384: return EVP_sha384();
-    case HashAlg::sha512: return EVP_sha512();
+    case HashAlg::sha256:
+      return EVP_sha256();
+    case HashAlg::sha384:
+      return EVP_sha384();
+    case HashAlg::sha512:
+      return EVP_sha512();
   }
   return nullptr;
 }

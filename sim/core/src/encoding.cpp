@@ -99,9 +99,17 @@ std::optional<Bytes> hex_decode(std::string_view s) {
   return out;
 }
 
-std::string base64_encode(ByteView b) { return b64_encode(b, kB64, true); }
-std::optional<Bytes> base64_decode(std::string_view s) { return b64_decode(s, kB64); }
-std::string base64url_encode(ByteView b, bool pad) { return b64_encode(b, kB64Url, pad); }
-std::optional<Bytes> base64url_decode(std::string_view s) { return b64_decode(s, kB64Url); }
+std::string base64_encode(ByteView b) {
+  return b64_encode(b, kB64, true);
+}
+std::optional<Bytes> base64_decode(std::string_view s) {
+  return b64_decode(s, kB64);
+}
+std::string base64url_encode(ByteView b, bool pad) {
+  return b64_encode(b, kB64Url, pad);
+}
+std::optional<Bytes> base64url_decode(std::string_view s) {
+  return b64_decode(s, kB64Url);
+}
 
 }  // namespace coco

@@ -7,20 +7,28 @@ namespace coco {
 
 std::string_view fault_name(Fault f) {
   switch (f) {
-    case Fault::none: return "none";
-    case Fault::down: return "down";
-    case Fault::slow: return "slow";
-    case Fault::status_404: return "404";
-    case Fault::status_429: return "429";
-    case Fault::status_500: return "500";
-    case Fault::wrong_answer: return "wrong";
+    case Fault::none:
+      return "none";
+    case Fault::down:
+      return "down";
+    case Fault::slow:
+      return "slow";
+    case Fault::status_404:
+      return "404";
+    case Fault::status_429:
+      return "429";
+    case Fault::status_500:
+      return "500";
+    case Fault::wrong_answer:
+      return "wrong";
   }
   return "none";
 }
 
 Result<Fault> parse_fault(std::string_view name) {
   std::string n(name);
-  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(n.begin(), n.end(), n.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (n == "none" || n.empty()) return Fault::none;
   if (n == "down") return Fault::down;
   if (n == "slow") return Fault::slow;
@@ -34,10 +42,14 @@ Result<Fault> parse_fault(std::string_view name) {
 
 int fault_status(Fault f) {
   switch (f) {
-    case Fault::status_404: return 404;
-    case Fault::status_429: return 429;
-    case Fault::status_500: return 500;
-    default: return 0;
+    case Fault::status_404:
+      return 404;
+    case Fault::status_429:
+      return 429;
+    case Fault::status_500:
+      return 500;
+    default:
+      return 0;
   }
 }
 

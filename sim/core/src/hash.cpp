@@ -9,9 +9,12 @@ namespace coco {
 namespace {
 const EVP_MD* md_of(HashAlg alg) {
   switch (alg) {
-    case HashAlg::sha256: return EVP_sha256();
-    case HashAlg::sha384: return EVP_sha384();
-    case HashAlg::sha512: return EVP_sha512();
+    case HashAlg::sha256:
+      return EVP_sha256();
+    case HashAlg::sha384:
+      return EVP_sha384();
+    case HashAlg::sha512:
+      return EVP_sha512();
   }
   throw std::logic_error("unknown hash");
 }
@@ -19,18 +22,24 @@ const EVP_MD* md_of(HashAlg alg) {
 
 std::size_t digest_size(HashAlg alg) {
   switch (alg) {
-    case HashAlg::sha256: return 32;
-    case HashAlg::sha384: return 48;
-    case HashAlg::sha512: return 64;
+    case HashAlg::sha256:
+      return 32;
+    case HashAlg::sha384:
+      return 48;
+    case HashAlg::sha512:
+      return 64;
   }
   return 0;
 }
 
 std::string_view hash_name(HashAlg alg) {
   switch (alg) {
-    case HashAlg::sha256: return "sha256";
-    case HashAlg::sha384: return "sha384";
-    case HashAlg::sha512: return "sha512";
+    case HashAlg::sha256:
+      return "sha256";
+    case HashAlg::sha384:
+      return "sha384";
+    case HashAlg::sha512:
+      return "sha512";
   }
   return "";
 }

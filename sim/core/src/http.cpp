@@ -1,5 +1,7 @@
 #include "core/http.h"
 
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -15,7 +17,6 @@
 #include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <mutex>
-#include <openssl/ssl.h>
 #include <stdexcept>
 #include <thread>
 #include <type_traits>
@@ -47,7 +48,9 @@ std::string lower(std::string_view s) {
 }
 
 // CR or LF in a header would let a value smuggle in extra headers or a second response.
-bool header_safe(std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; }
+bool header_safe(std::string_view s) {
+  return s.find_first_of("\r\n") == std::string_view::npos;
+}
 
 // Headers the serializer owns: a caller's copy could contradict the body actually sent.
 bool framing_header(std::string_view name) {
@@ -93,7 +96,9 @@ void HttpHeaders::set(std::string name, std::string value) {
   items_.emplace_back(std::move(name), std::move(value));
 }
 
-void HttpHeaders::add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+void HttpHeaders::add(std::string name, std::string value) {
+  items_.emplace_back(std::move(name), std::move(value));
+}
 
 void HttpHeaders::remove(std::string_view name) {
   std::erase_if(items_, [&](const auto& kv) { return iequal(kv.first, name); });
@@ -181,7 +186,9 @@ std::string Url::host_header() const {
   return port == def ? h : h + ":" + std::to_string(port);
 }
 
-std::string Url::origin() const { return scheme + "://" + host_header(); }
+std::string Url::origin() const {
+  return scheme + "://" + host_header();
+}
 
 Result<Url> parse_url(std::string_view s) {
   auto bad = [&](const std::string& why) -> Error {
@@ -193,7 +200,8 @@ Result<Url> parse_url(std::string_view s) {
   };
   if (s.size() > 8192) return bad("longer than 8192 characters");
   for (char c : s) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return bad("contains a space or control character");
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      return bad("contains a space or control character");
   }
   auto sep = s.find("://");
   if (sep == std::string_view::npos) return bad("no scheme (expected http:// or https://)");
@@ -220,7 +228,8 @@ Result<Url> parse_url(std::string_view s) {
       has_port = true;
     }
     for (char c : host) {
-      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return bad("bad IPv6 literal");
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.')
+        return bad("bad IPv6 literal");
     }
   } else {
     auto colon = authority.rfind(':');
@@ -298,7 +307,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (fault() == Fault::down) return close_now();
     if constexpr (kTls) {
       lowest().expires_after(opts().read_timeout);
-      stream_.async_handshake(ssl::stream_base::server, beast::bind_front_handler(&Session::on_handshake, self()));
+      stream_.async_handshake(ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::on_handshake, self()));
     } else {
       do_read();
     }
@@ -509,7 +519,9 @@ HttpServer::HttpServer(HttpHandler handler, HttpServerOptions options) : impl_(s
   impl_->shared->options = std::move(options);
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 Status HttpServer::start() {
   std::lock_guard lock(impl_->mu);
@@ -521,8 +533,8 @@ Status HttpServer::start() {
   if (o.tls) {
     im.ssl_ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
     error_code ec;
-    im.ssl_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                                ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+    im.ssl_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                                ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
                             ec);
     if (!ec) im.ssl_ctx->use_certificate_chain(net::buffer(o.tls->cert_pem), ec);
     if (ec) {
@@ -554,8 +566,8 @@ Status HttpServer::start() {
   if (ec) {
     std::string why = ec.message();
     im.teardown();
-    return make_error("http.bind_failed",
-                      "cannot listen on " + bracket_if_v6(o.bind_address) + ":" + std::to_string(o.port) + ": " + why);
+    return make_error("http.bind_failed", "cannot listen on " + bracket_if_v6(o.bind_address) + ":" +
+                                              std::to_string(o.port) + ": " + why);
   }
   im.port = im.acceptor->local_endpoint().port();
   im.do_accept();
@@ -586,8 +598,12 @@ void HttpServer::stop() {
   impl_->teardown();
 }
 
-bool HttpServer::running() const { return impl_->running; }
-std::uint16_t HttpServer::port() const { return impl_->port; }
+bool HttpServer::running() const {
+  return impl_->running;
+}
+std::uint16_t HttpServer::port() const {
+  return impl_->port;
+}
 
 std::string HttpServer::url() const {
   const auto& o = impl_->shared->options;
@@ -598,7 +614,9 @@ std::string HttpServer::url() const {
   return std::string(o.tls ? "https" : "http") + "://" + bracket_if_v6(host) + ":" + std::to_string(port());
 }
 
-std::uint64_t HttpServer::requests_handled() const { return impl_->shared->handled.load(); }
+std::uint64_t HttpServer::requests_handled() const {
+  return impl_->shared->handled.load();
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Client
@@ -621,7 +639,8 @@ struct HttpClient::Impl {
                      ec);
       if (options.ca_pem) {
         c->add_certificate_authority(net::buffer(*options.ca_pem), ec);
-        if (ec) ctx_error = make_error("http.tls_failed", "the CA certificates are not usable: " + ec.message());
+        if (ec)
+          ctx_error = make_error("http.tls_failed", "the CA certificates are not usable: " + ec.message());
       } else {
         c->set_default_verify_paths(ec);
         if (ec) ctx_error = make_error("http.tls_failed", "no system trust store: " + ec.message());
@@ -652,7 +671,7 @@ bool is_closed_by_peer(const error_code& ec) {
 }
 
 Result<bhttp::response<bhttp::string_body>> exchange_error(const error_code& ec, const std::string& what,
-                                                         const Url& u, std::chrono::milliseconds timeout) {
+                                                           const Url& u, std::chrono::milliseconds timeout) {
   if (ec == beast::error::timeout)
     return make_error("http.timeout", what + " " + u.origin() + " timed out (limit " +
                                           std::to_string(timeout.count()) + " ms)");
@@ -664,7 +683,8 @@ Result<bhttp::response<bhttp::string_body>> exchange(net::io_context& ioc, Strea
                                                      const std::vector<tcp::endpoint>& eps, const Url& u,
                                                      bhttp::request<bhttp::string_body>& req,
                                                      std::chrono::steady_clock::time_point deadline,
-                                                     std::chrono::milliseconds timeout, std::size_t max_body) {
+                                                     std::chrono::milliseconds timeout,
+                                                     std::size_t max_body) {
   constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
   auto& low = beast::get_lowest_layer(stream);
   low.expires_at(deadline);
@@ -673,12 +693,15 @@ Result<bhttp::response<bhttp::string_body>> exchange(net::io_context& ioc, Strea
   low.socket().set_option(tcp::no_delay(true), ec);  // small requests: don't wait for delayed ACKs
 
   if constexpr (kTls) {
-    ec = run_step(ioc, [&](auto handler) { stream.async_handshake(ssl::stream_base::client, std::move(handler)); });
+    ec = run_step(
+        ioc, [&](auto handler) { stream.async_handshake(ssl::stream_base::client, std::move(handler)); });
     if (ec == beast::error::timeout) return exchange_error(ec, "TLS handshake with", u, timeout);
     if (ec && is_closed_by_peer(ec)) {
-      return make_error("http.connect_failed", "the server " + u.origin() + " closed the connection during the TLS handshake");
+      return make_error("http.connect_failed",
+                        "the server " + u.origin() + " closed the connection during the TLS handshake");
     }
-    if (ec) return make_error("http.tls_failed", "TLS handshake with " + u.origin() + " failed: " + ec.message());
+    if (ec)
+      return make_error("http.tls_failed", "TLS handshake with " + u.origin() + " failed: " + ec.message());
   }
 
   ec = run_step(ioc, [&](auto handler) { bhttp::async_write(stream, req, std::move(handler)); });
@@ -692,13 +715,15 @@ Result<bhttp::response<bhttp::string_body>> exchange(net::io_context& ioc, Strea
   if (ec == ssl::error::stream_truncated && parser.is_done()) ec = {};
   if (ec == beast::error::timeout) return exchange_error(ec, "waiting for the response from", u, timeout);
   if (ec == bhttp::error::end_of_stream || (ec && is_closed_by_peer(ec) && !parser.got_some())) {
-    return make_error("http.connect_failed", "the server " + u.origin() + " closed the connection without a response");
+    return make_error("http.connect_failed",
+                      "the server " + u.origin() + " closed the connection without a response");
   }
   if (ec == bhttp::error::body_limit) {
     return make_error("http.protocol_error",
                       "response from " + u.origin() + " larger than " + std::to_string(max_body) + " bytes");
   }
-  if (ec) return make_error("http.protocol_error", "bad HTTP response from " + u.origin() + ": " + ec.message());
+  if (ec)
+    return make_error("http.protocol_error", "bad HTTP response from " + u.origin() + ": " + ec.message());
 
   error_code ignored;
   low.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -727,7 +752,8 @@ Result<HttpResponse> HttpClient::post(const std::string& url, std::string body, 
 }
 
 Result<HttpResponse> HttpClient::request(std::string_view method, const std::string& url, std::string body,
-                                         const HttpHeaders& headers, std::chrono::milliseconds timeout) const {
+                                         const HttpHeaders& headers,
+                                         std::chrono::milliseconds timeout) const {
   auto parsed = parse_url(url);
   if (!parsed) return parsed.error();
   const Url& u = *parsed;

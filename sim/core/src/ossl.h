@@ -20,8 +20,12 @@ struct BioFree {
 };
 using Bio = std::unique_ptr<BIO, BioFree>;
 
-inline Bio mem_bio() { return Bio(BIO_new(BIO_s_mem())); }
-inline Bio mem_bio(std::string_view data) { return Bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size()))); }
+inline Bio mem_bio() {
+  return Bio(BIO_new(BIO_s_mem()));
+}
+inline Bio mem_bio(std::string_view data) {
+  return Bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+}
 // Everything written to a memory BIO, as a string.
 std::string bio_text(BIO* bio);
 

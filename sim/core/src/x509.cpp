@@ -95,8 +95,12 @@ std::string Cert::pem() const {
   return ossl::bio_text(bio.get());
 }
 
-Bytes Cert::sha256_fingerprint() const { return sha256(der()); }
-int Cert::version() const { return static_cast<int>(X509_get_version(c_.get())) + 1; }
+Bytes Cert::sha256_fingerprint() const {
+  return sha256(der());
+}
+int Cert::version() const {
+  return static_cast<int>(X509_get_version(c_.get())) + 1;
+}
 
 std::string Cert::serial_hex() const {
   BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(c_.get()), nullptr);
@@ -107,16 +111,24 @@ std::string Cert::serial_hex() const {
   return out;
 }
 
-std::string Cert::subject_cn() const { return name_cn(X509_get_subject_name(c_.get())); }
-std::string Cert::issuer_cn() const { return name_cn(X509_get_issuer_name(c_.get())); }
+std::string Cert::subject_cn() const {
+  return name_cn(X509_get_subject_name(c_.get()));
+}
+std::string Cert::issuer_cn() const {
+  return name_cn(X509_get_issuer_name(c_.get()));
+}
 std::vector<std::pair<std::string, std::string>> Cert::subject_rdns() const {
   return name_rdns(X509_get_subject_name(c_.get()));
 }
 std::vector<std::pair<std::string, std::string>> Cert::issuer_rdns() const {
   return name_rdns(X509_get_issuer_name(c_.get()));
 }
-SysTime Cert::not_before() const { return asn1_to_time(X509_get0_notBefore(c_.get())); }
-SysTime Cert::not_after() const { return asn1_to_time(X509_get0_notAfter(c_.get())); }
+SysTime Cert::not_before() const {
+  return asn1_to_time(X509_get0_notBefore(c_.get()));
+}
+SysTime Cert::not_after() const {
+  return asn1_to_time(X509_get0_notAfter(c_.get()));
+}
 
 Key Cert::public_key() const {
   EVP_PKEY* k = X509_get_pubkey(c_.get());  // up-ref'd copy
@@ -202,7 +214,8 @@ std::vector<std::pair<std::string, Bytes>> Cert::extensions() const {
 
 std::vector<std::string> Cert::crl_distribution_points() const {
   std::vector<std::string> out;
-  auto* dps = static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(c_.get(), NID_crl_distribution_points, nullptr, nullptr));
+  auto* dps = static_cast<CRL_DIST_POINTS*>(
+      X509_get_ext_d2i(c_.get(), NID_crl_distribution_points, nullptr, nullptr));
   if (!dps) {
     ERR_clear_error();
     return out;
@@ -314,11 +327,13 @@ Result<Cert> build_cert(const CertSpec& spec, const Key& issuer_key, SigAlg alg,
 
   EVP_MD_CTX* mctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;
-  const EVP_MD* md = (alg == SigAlg::ecdsa_sha256 || alg == SigAlg::rsa_pkcs1_sha256) ? EVP_sha256() : EVP_sha384();
+  const EVP_MD* md =
+      (alg == SigAlg::ecdsa_sha256 || alg == SigAlg::rsa_pkcs1_sha256) ? EVP_sha256() : EVP_sha384();
   bool ok = EVP_DigestSignInit(mctx, &pctx, md, nullptr, issuer_key.get()) == 1;
   if (ok && alg == SigAlg::rsa_pss_sha384) {
     ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384()) == 1;
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384()) == 1;
   }
   ok = ok && X509_sign_ctx(x, mctx) > 0;
   EVP_MD_CTX_free(mctx);
@@ -335,8 +350,12 @@ Bytes der_integer(std::uint64_t v) {
   if (mag[0] & 0x80) mag.insert(mag.begin(), 0x00);  // keep it non-negative
   return der_tlv(0x02, mag);
 }
-Bytes der_ia5string(std::string_view s) { return der_tlv(0x16, as_bytes(s)); }
-Bytes der_octet_string(ByteView b) { return der_tlv(0x04, b); }
+Bytes der_ia5string(std::string_view s) {
+  return der_tlv(0x16, as_bytes(s));
+}
+Bytes der_octet_string(ByteView b) {
+  return der_tlv(0x04, b);
+}
 
 std::optional<std::uint64_t> parse_der_uint(ByteView der) {
   auto c = der_read(der, 0x02);
@@ -364,7 +383,7 @@ std::optional<Bytes> parse_der_octet_string(ByteView der) {
 }
 
 SysTime utc_time(int year, int month, int day, int hour, int minute, int second) {
-  struct tm t{};
+  struct tm t {};
   t.tm_year = year - 1900;
   t.tm_mon = month - 1;
   t.tm_mday = day;
@@ -376,7 +395,7 @@ SysTime utc_time(int year, int month, int day, int hour, int minute, int second)
 
 std::string format_utc(SysTime tp) {
   std::time_t t = std::chrono::system_clock::to_time_t(tp);
-  struct tm tmv{};
+  struct tm tmv {};
   gmtime_r(&t, &tmv);
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tmv);

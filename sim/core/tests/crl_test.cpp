@@ -1,6 +1,7 @@
+#include "core/crl.h"
+
 #include <gtest/gtest.h>
 
-#include "core/crl.h"
 #include "core/encoding.h"
 
 using namespace coco;
@@ -32,7 +33,8 @@ TEST(Crl, BuildParseVerify) {
   Ca ca = make_ca("ARK-Test");
   Ca other = make_ca("ARK-Other");
   std::vector<Bytes> revoked = {{0x02}, {0x00, 0x7f, 0x10}, {}};
-  auto crl = build_crl(ca.cert, ca.key, revoked, utc_time(2025, 3, 1), utc_time(2025, 3, 8), {.crl_number = 7});
+  auto crl =
+      build_crl(ca.cert, ca.key, revoked, utc_time(2025, 3, 1), utc_time(2025, 3, 8), {.crl_number = 7});
   ASSERT_TRUE(crl) << crl.error().message;
 
   auto parsed = crl_from_der(crl->der());
@@ -53,7 +55,7 @@ TEST(Crl, BuildParseVerify) {
   EXPECT_TRUE(parsed->is_revoked(Bytes{0x02}));
   EXPECT_TRUE(parsed->is_revoked(Bytes{0x00, 0x02}));  // leading zeros do not matter
   EXPECT_TRUE(parsed->is_revoked(Bytes{0x7f, 0x10}));
-  EXPECT_TRUE(parsed->is_revoked(Bytes{}));            // serial 0, as on AMD VCEKs
+  EXPECT_TRUE(parsed->is_revoked(Bytes{}));  // serial 0, as on AMD VCEKs
   EXPECT_FALSE(parsed->is_revoked(Bytes{0x03}));
   EXPECT_FALSE(parsed->is_revoked(ca.cert));  // the CA's serial 1 is not listed
 }
@@ -86,5 +88,6 @@ TEST(Crl, BadInputIsRejected) {
   Bytes truncated = crl->der();
   truncated.resize(truncated.size() - 10);
   EXPECT_FALSE(crl_from_der(truncated));
-  EXPECT_EQ(crl_from_pem("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n").error().code, "crl.pem_invalid");
+  EXPECT_EQ(crl_from_pem("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n").error().code,
+            "crl.pem_invalid");
 }

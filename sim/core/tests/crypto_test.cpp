@@ -1,6 +1,7 @@
+#include "core/crypto.h"
+
 #include <gtest/gtest.h>
 
-#include "core/crypto.h"
 #include "core/encoding.h"
 #include "core/hash.h"
 

@@ -1,3 +1,5 @@
+#include "core/http.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -5,10 +7,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-
 #include <thread>
 
-#include "core/http.h"
 #include "core/x509.h"
 
 using namespace coco;
@@ -276,7 +276,8 @@ TEST(Http, TransportFaults) {
   ASSERT_FALSE(down);
   EXPECT_EQ(down.error().code, "http.connect_failed");
 
-  for (auto [fault, status] : {std::pair{Fault::status_404, 404}, {Fault::status_429, 429}, {Fault::status_500, 500}}) {
+  for (auto [fault, status] :
+       {std::pair{Fault::status_404, 404}, {Fault::status_429, 429}, {Fault::status_500, 500}}) {
     o.faults->set(fault);
     auto r = client.get(server.url() + "/");
     ASSERT_TRUE(r) << r.error().message;
@@ -356,8 +357,8 @@ TEST(Fault, ParseNames) {
   auto bad = parse_fault("503");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, "fault.unknown_name");
-  for (auto f : {Fault::none, Fault::down, Fault::slow, Fault::status_404, Fault::status_429, Fault::status_500,
-                 Fault::wrong_answer}) {
+  for (auto f : {Fault::none, Fault::down, Fault::slow, Fault::status_404, Fault::status_429,
+                 Fault::status_500, Fault::wrong_answer}) {
     EXPECT_EQ(*parse_fault(fault_name(f)), f);
   }
   FaultSwitch sw;

@@ -1,7 +1,8 @@
+#include "core/x509.h"
+
 #include <gtest/gtest.h>
 
 #include "core/encoding.h"
-#include "core/x509.h"
 
 using namespace coco;
 

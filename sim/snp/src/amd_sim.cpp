@@ -16,10 +16,14 @@ namespace {
 // The product line's index in AMD's serial numbers: ARK-Milan is 0x010000, ARK-Genoa 0x020000, ...
 std::uint8_t product_index(Product p) {
   switch (p) {
-    case Product::milan: return 1;
-    case Product::genoa: return 2;
-    case Product::turin: return 3;
-    case Product::unknown: break;
+    case Product::milan:
+      return 1;
+    case Product::genoa:
+      return 2;
+    case Product::turin:
+      return 3;
+    case Product::unknown:
+      break;
   }
   throw std::invalid_argument("AMD product line required (Milan, Genoa or Turin)");
 }
@@ -52,17 +56,20 @@ std::optional<std::string> read_text(const std::filesystem::path& p) {
   return to_string(*r);
 }
 
-CertExtension ext(const char* oid, Bytes der) { return CertExtension{oid, false, std::move(der), ""}; }
+CertExtension ext(const char* oid, Bytes der) {
+  return CertExtension{oid, false, std::move(der), ""};
+}
 
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> amd_name(const std::string& cn) {
-  return {{"OU", "Engineering"}, {"C", "US"}, {"L", "Santa Clara"}, {"ST", "CA"}, {"O", "Advanced Micro Devices"},
-          {"CN", cn}};
+  return {{"OU", "Engineering"},           {"C", "US"}, {"L", "Santa Clara"}, {"ST", "CA"},
+          {"O", "Advanced Micro Devices"}, {"CN", cn}};
 }
 
 std::string kds_crl_url(Product product, bool vlek) {
-  return std::string("https://kdsintf.amd.com/") + (vlek ? "vlek" : "vcek") + "/v1/" + product_name(product) + "/crl";
+  return std::string("https://kdsintf.amd.com/") + (vlek ? "vlek" : "vcek") + "/v1/" + product_name(product) +
+         "/crl";
 }
 
 std::string default_product_name(Product product, int stepping, bool vlek) {
@@ -170,7 +177,8 @@ namespace {
 // Milan/Genoa: structVersion, productName, bl, tee, spl4..spl7, snp, ucode, hwID|cspID
 // Turin:       structVersion(1), productName, fmc, bl, tee, snp, spl5..spl7, ucode, hwID|cspID
 std::vector<CertExtension> vek_extensions(Product product, const std::string& pname, const Tcb& tcb,
-                                          const std::optional<Bytes>& hwid, const std::optional<std::string>& csp) {
+                                          const std::optional<Bytes>& hwid,
+                                          const std::optional<std::string>& csp) {
   std::vector<CertExtension> e;
   const bool turin = product == Product::turin;
   e.push_back(ext(oid::kStructVersion, der_integer(turin ? 1 : 0)));
@@ -184,7 +192,8 @@ std::vector<CertExtension> vek_extensions(Product product, const std::string& pn
   } else {
     e.push_back(ext(oid::kBlSpl, der_integer(tcb.bootloader)));
     e.push_back(ext(oid::kTeeSpl, der_integer(tcb.tee)));
-    for (const char* o : {oid::kSpl4, oid::kSpl5, oid::kSpl6, oid::kSpl7}) e.push_back(ext(o, der_integer(0)));
+    for (const char* o : {oid::kSpl4, oid::kSpl5, oid::kSpl6, oid::kSpl7})
+      e.push_back(ext(o, der_integer(0)));
     e.push_back(ext(oid::kSnpSpl, der_integer(tcb.snp)));
   }
   e.push_back(ext(oid::kUcodeSpl, der_integer(tcb.microcode)));
@@ -213,7 +222,8 @@ IssuedVek AmdAuthority::issue_vek(const VekRequest& req, bool vlek) {
   }
   const std::string role = vlek ? "VLEK" : "VCEK";
   const std::string label = (vlek ? "vlek/" : "vcek/") + product_name(req.product) + "/" +
-                            (vlek ? *csp : hex_encode(*hwid)) + "/" + std::to_string(encode_tcb(tcb, req.product));
+                            (vlek ? *csp : hex_encode(*hwid)) + "/" +
+                            std::to_string(encode_tcb(tcb, req.product));
   IssuedVek out;
   out.key = ec_key_from_seed(Curve::p384, as_bytes(seed_), label);
   CertSpec s;
@@ -222,17 +232,21 @@ IssuedVek AmdAuthority::issue_vek(const VekRequest& req, bool vlek) {
   s.not_before = validity_.vek_not_before;
   s.not_after = validity_.vek_not_after;
   s.subject_key = out.key;
-  s.extensions = vek_extensions(req.product,
-                                req.product_name.value_or(default_product_name(req.product, req.stepping, vlek)),
-                                tcb, hwid, csp);
+  s.extensions = vek_extensions(
+      req.product, req.product_name.value_or(default_product_name(req.product, req.stepping, vlek)), tcb,
+      hwid, csp);
   auto built = build_cert(s, vlek ? c.asvk_key : c.ask_key, SigAlg::rsa_pss_sha384, vlek ? &c.asvk : &c.ask);
   if (!built) throw std::runtime_error(built.error().message);
   out.cert = *built;
   return out;
 }
 
-IssuedVek AmdAuthority::issue_vcek(const VekRequest& req) { return issue_vek(req, false); }
-IssuedVek AmdAuthority::issue_vlek(const VekRequest& req) { return issue_vek(req, true); }
+IssuedVek AmdAuthority::issue_vcek(const VekRequest& req) {
+  return issue_vek(req, false);
+}
+IssuedVek AmdAuthority::issue_vlek(const VekRequest& req) {
+  return issue_vek(req, true);
+}
 
 std::string AmdAuthority::cert_chain_pem(Product product, bool vlek) {
   const AmdCa& c = ca(product);

@@ -32,13 +32,20 @@ CertKind kind_of(const Guid& g) {
 
 std::string cert_kind_name(CertKind k) {
   switch (k) {
-    case CertKind::vcek: return "VCEK";
-    case CertKind::vlek: return "VLEK";
-    case CertKind::ask: return "ASK";
-    case CertKind::ark: return "ARK";
-    case CertKind::asvk: return "ASVK";
-    case CertKind::extra_platform_info: return "EXTRA_PLATFORM_INFO";
-    case CertKind::unknown: break;
+    case CertKind::vcek:
+      return "VCEK";
+    case CertKind::vlek:
+      return "VLEK";
+    case CertKind::ask:
+      return "ASK";
+    case CertKind::ark:
+      return "ARK";
+    case CertKind::asvk:
+      return "ASVK";
+    case CertKind::extra_platform_info:
+      return "EXTRA_PLATFORM_INFO";
+    case CertKind::unknown:
+      break;
   }
   return "UNKNOWN";
 }
@@ -60,7 +67,8 @@ Guid guid_of(CertKind kind) {
 
 std::string guid_to_string(const Guid& g) {
   std::string h = hex_encode(g);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
+         h.substr(20);
 }
 
 std::optional<Guid> guid_from_string(std::string_view s) {
@@ -124,7 +132,8 @@ Result<KdsExtensions> parse_kds_extension_values(const std::vector<std::pair<std
     std::optional<Bytes> found;
     for (const auto& [o, v] : values) {
       if (o != id) continue;
-      if (found) return make_error("snp.cert_extension_duplicate", std::string("extension ") + id + " appears twice");
+      if (found)
+        return make_error("snp.cert_extension_duplicate", std::string("extension ") + id + " appears twice");
       found = v;
     }
     return found;
@@ -133,12 +142,15 @@ Result<KdsExtensions> parse_kds_extension_values(const std::vector<std::pair<std
     auto v = find(id);
     if (!v) return v.error();
     if (!*v) {
-      if (required) return make_error("snp.cert_extension_missing", std::string(name) + " extension (" + id + ") missing");
+      if (required)
+        return make_error("snp.cert_extension_missing",
+                          std::string(name) + " extension (" + id + ") missing");
       return std::optional<std::uint8_t>{};
     }
     auto n = parse_der_uint(**v);
     if (!n || *n > 255)
-      return make_error("snp.cert_extension_invalid", std::string(name) + " (" + id + ") is not an INTEGER 0..255");
+      return make_error("snp.cert_extension_invalid",
+                        std::string(name) + " (" + id + ") is not an INTEGER 0..255");
     return std::optional<std::uint8_t>(static_cast<std::uint8_t>(*n));
   };
 
@@ -152,7 +164,8 @@ Result<KdsExtensions> parse_kds_extension_values(const std::vector<std::pair<std
   }
   auto pn = find(oid::kProductName);
   if (!pn) return pn.error();
-  if (!*pn) return make_error("snp.cert_extension_missing", "productName extension (1.3.6.1.4.1.3704.1.2) missing");
+  if (!*pn)
+    return make_error("snp.cert_extension_missing", "productName extension (1.3.6.1.4.1.3704.1.2) missing");
   auto name = parse_der_string(**pn);
   if (!name) return make_error("snp.cert_extension_invalid", "productName is not an IA5String");
   ext.product_name = *name;

@@ -58,13 +58,15 @@ std::uint64_t tcb_field(const json& j, const char* name, Product layout) {
   tcb.tee = static_cast<std::uint8_t>(uint_field(t, "tee", 255));
   tcb.snp = static_cast<std::uint8_t>(uint_field(t, "snp", 255));
   tcb.microcode = static_cast<std::uint8_t>(uint_field(t, "microcode", 255));
-  if (t.contains("fmc") && !t.at("fmc").is_null()) tcb.fmc = static_cast<std::uint8_t>(uint_field(t, "fmc", 255));
+  if (t.contains("fmc") && !t.at("fmc").is_null())
+    tcb.fmc = static_cast<std::uint8_t>(uint_field(t, "fmc", 255));
   return encode_tcb(tcb, layout);
 }
 
 FirmwareVersion version_field(const json& j, const char* name) {
   const json& v = field(j, name);
-  return {static_cast<std::uint8_t>(uint_field(v, "build", 255)), static_cast<std::uint8_t>(uint_field(v, "minor", 255)),
+  return {static_cast<std::uint8_t>(uint_field(v, "build", 255)),
+          static_cast<std::uint8_t>(uint_field(v, "minor", 255)),
           static_cast<std::uint8_t>(uint_field(v, "major", 255))};
 }
 
@@ -157,7 +159,8 @@ Result<Report> report_from_json(const json& j, Product fallback) {
       auto fam = optional_byte(j, "cpuid_fam_id");
       auto mod = optional_byte(j, "cpuid_mod_id");
       auto step = optional_byte(j, "cpuid_step");
-      if (!fam || !mod || !step) throw JsonError{"report version 3+ needs cpuid_fam_id, cpuid_mod_id and cpuid_step"};
+      if (!fam || !mod || !step)
+        throw JsonError{"report version 3+ needs cpuid_fam_id, cpuid_mod_id and cpuid_step"};
       r.cpuid_fam_id = *fam;
       r.cpuid_mod_id = *mod;
       r.cpuid_step = *step;
@@ -173,7 +176,8 @@ Result<Report> report_from_json(const json& j, Product fallback) {
     }
     // TCBs need the layout, which the CPUID fields (or an fmc value) decide.
     Product layout = tcb_layout(r, fallback);
-    if (layout != Product::turin && field(j, "reported_tcb").contains("fmc") && !j["reported_tcb"]["fmc"].is_null())
+    if (layout != Product::turin && field(j, "reported_tcb").contains("fmc") &&
+        !j["reported_tcb"]["fmc"].is_null())
       layout = Product::turin;
     r.current_tcb = tcb_field(j, "current_tcb", layout);
     r.reported_tcb = tcb_field(j, "reported_tcb", layout);
@@ -198,7 +202,8 @@ Result<SnpEvidence> evidence_from_json(const json& j, Product fallback) {
   SnpEvidence ev{*report, std::nullopt};
   if (j.contains("cert_chain") && !j.at("cert_chain").is_null()) {
     const json& chain = j.at("cert_chain");
-    if (!chain.is_array()) return make_error("snp.evidence_json_invalid", "cert_chain must be an array or null");
+    if (!chain.is_array())
+      return make_error("snp.evidence_json_invalid", "cert_chain must be an array or null");
     std::vector<CertTableEntry> entries;
     for (const auto& c : chain) {
       if (!c.is_object() || !c.contains("cert_type") || !c["cert_type"].is_string() || !c.contains("data") ||

@@ -24,7 +24,9 @@ std::string trim_base(std::string_view base) {
   return std::string(base);
 }
 
-std::string kind_segment(bool vlek) { return vlek ? "vlek" : "vcek"; }
+std::string kind_segment(bool vlek) {
+  return vlek ? "vlek" : "vcek";
+}
 
 // The KDS spells product lines exactly so; "milan" is not a route.
 std::optional<Product> kds_product(std::string_view name) {
@@ -34,7 +36,9 @@ std::optional<Product> kds_product(std::string_view name) {
   return std::nullopt;
 }
 
-std::size_t hwid_size(Product p) { return p == Product::turin ? 8 : 64; }
+std::size_t hwid_size(Product p) {
+  return p == Product::turin ? 8 : 64;
+}
 
 std::optional<std::uint8_t> parse_spl(std::string_view v) {
   if (v.empty() || v.size() > 3) return std::nullopt;
@@ -110,8 +114,8 @@ Bytes kds_hwid(Product product, ByteView chip_id) {
 std::string kds_tcb_query(Product product, const Tcb& tcb) {
   std::string q;
   if (product == Product::turin) q += "fmcSPL=" + two_digits(tcb.fmc.value_or(0)) + "&";
-  q += "blSPL=" + two_digits(tcb.bootloader) + "&teeSPL=" + two_digits(tcb.tee) + "&snpSPL=" + two_digits(tcb.snp) +
-       "&ucodeSPL=" + two_digits(tcb.microcode);
+  q += "blSPL=" + two_digits(tcb.bootloader) + "&teeSPL=" + two_digits(tcb.tee) +
+       "&snpSPL=" + two_digits(tcb.snp) + "&ucodeSPL=" + two_digits(tcb.microcode);
   return q;
 }
 
@@ -154,14 +158,22 @@ FakeKds::FakeKds(AmdAuthority& amd, FakeKdsOptions options) : amd_(amd), options
   server_ = std::make_unique<HttpServer>([this](const HttpRequest& r) { return handle(r); }, options_.server);
 }
 
-FakeKds::~FakeKds() { stop(); }
+FakeKds::~FakeKds() {
+  stop();
+}
 
-Status FakeKds::start() { return server_->start(); }
+Status FakeKds::start() {
+  return server_->start();
+}
 void FakeKds::stop() {
   if (server_) server_->stop();
 }
-std::string FakeKds::url() const { return server_->url(); }
-std::uint16_t FakeKds::port() const { return server_->port(); }
+std::string FakeKds::url() const {
+  return server_->url();
+}
+std::uint16_t FakeKds::port() const {
+  return server_->port();
+}
 
 void FakeKds::revoke(Product product, ByteView serial, bool vlek) {
   std::lock_guard lock(mu_);
@@ -220,7 +232,8 @@ HttpResponse FakeKds::handle(const HttpRequest& req) {
   return reject(404, "no such KDS resource");
 }
 
-HttpResponse FakeKds::serve_vek(Product product, bool vlek, std::string_view hwid_hex, std::string_view query) {
+HttpResponse FakeKds::serve_vek(Product product, bool vlek, std::string_view hwid_hex,
+                                std::string_view query) {
   auto reject = [this](const std::string& why) {
     rejected_.fetch_add(1);
     return HttpResponse::text(400, why + "\n");
@@ -230,7 +243,8 @@ HttpResponse FakeKds::serve_vek(Product product, bool vlek, std::string_view hwi
     const std::size_t want = 2 * hwid_size(product);
     auto decoded = hwid_hex.size() == want ? hex_decode(hwid_hex) : std::nullopt;
     if (!decoded) {
-      return reject("hwid must be " + std::to_string(want) + " hexadecimal characters for " + product_name(product));
+      return reject("hwid must be " + std::to_string(want) + " hexadecimal characters for " +
+                    product_name(product));
     }
     hwid = std::move(*decoded);
   }
@@ -387,20 +401,22 @@ Result<std::string> KdsClient::get(const std::string& path_and_query) {
   }
   if (r->status != 200) {
     std::string body = snippet(r->body);
-    return make_error("kds.http_status", "KDS " + base + " answered HTTP " + std::to_string(r->status) + " for " +
-                                             path_and_query + (body.empty() ? "" : ": " + body));
+    return make_error("kds.http_status", "KDS " + base + " answered HTTP " + std::to_string(r->status) +
+                                             " for " + path_and_query + (body.empty() ? "" : ": " + body));
   }
   return std::move(r->body);
 }
 
 Result<Cert> KdsClient::fetch_vcek(Product product, ByteView chip_id, const Tcb& reported_tcb) {
-  if (product == Product::unknown) return make_error("kds.product_unknown", "no product line for the KDS request");
+  if (product == Product::unknown)
+    return make_error("kds.product_unknown", "no product line for the KDS request");
   Bytes hwid = kds_hwid(product, chip_id);
   if (hwid.empty() || all_zero(hwid)) {
     // Trustee's wording, so that people searching for it find the cause.
-    return make_error("kds.chip_id_masked",
-                      "Hardware ID is 0s on attestation report. Confirm that MASK_CHIP_ID is set to 0 to request "
-                      "VCEK from KDS.");
+    return make_error(
+        "kds.chip_id_masked",
+        "Hardware ID is 0s on attestation report. Confirm that MASK_CHIP_ID is set to 0 to request "
+        "VCEK from KDS.");
   }
   if (hwid.size() != hwid_size(product)) {
     return make_error("kds.chip_id_invalid", "the chip ID has " + std::to_string(hwid.size()) + " bytes; " +
@@ -426,7 +442,8 @@ Result<Cert> KdsClient::fetch_vek(const std::string& path, Product product, cons
   if (!cert) return make_error("kds.bad_response", "the KDS answer to " + path + " is not a DER certificate");
   if (auto why = vek_mismatch(*cert, product, hwid, tcb)) {
     // A wrong answer is never cached; without the check it is handed on for the verifier to name.
-    if (options_.check_response) return make_error("kds.bad_response", std::string("the KDS returned a wrong ") + role + ": " + *why);
+    if (options_.check_response)
+      return make_error("kds.bad_response", std::string("the KDS returned a wrong ") + role + ": " + *why);
     return *cert;
   }
   cache_write(path, as_bytes(*body));
@@ -443,12 +460,14 @@ Result<Cert> KdsClient::fetch_vcek_for_report(const Report& report, Product prod
 }
 
 Result<Cert> KdsClient::fetch_vlek(Product product, const Tcb& tcb) {
-  if (product == Product::unknown) return make_error("kds.product_unknown", "no product line for the KDS request");
+  if (product == Product::unknown)
+    return make_error("kds.product_unknown", "no product line for the KDS request");
   return fetch_vek(vlek_cert_path(product, tcb), product, std::nullopt, tcb);
 }
 
 Result<std::vector<Cert>> KdsClient::fetch_cert_chain(Product product, bool vlek) {
-  if (product == Product::unknown) return make_error("kds.product_unknown", "no product line for the KDS request");
+  if (product == Product::unknown)
+    return make_error("kds.product_unknown", "no product line for the KDS request");
   const std::string path = cert_chain_path(product, vlek);
   if (auto cached = cache_read(path)) {
     auto c = certs_from_pem(to_string(*cached));
@@ -460,9 +479,11 @@ Result<std::vector<Cert>> KdsClient::fetch_cert_chain(Product product, bool vlek
   auto body = get(path);
   if (!body) return body.error();
   auto chain = certs_from_pem(*body);
-  if (!chain) return make_error("kds.bad_response", "the KDS answer to " + path + " is not a PEM certificate chain");
+  if (!chain)
+    return make_error("kds.bad_response", "the KDS answer to " + path + " is not a PEM certificate chain");
   if (auto why = chain_mismatch(*chain, product, vlek)) {
-    if (options_.check_response) return make_error("kds.bad_response", "the KDS returned a wrong chain: " + *why);
+    if (options_.check_response)
+      return make_error("kds.bad_response", "the KDS returned a wrong chain: " + *why);
     return *chain;
   }
   cache_write(path, as_bytes(*body));
@@ -470,7 +491,8 @@ Result<std::vector<Cert>> KdsClient::fetch_cert_chain(Product product, bool vlek
 }
 
 Result<Crl> KdsClient::fetch_crl(Product product, bool vlek, bool use_cache) {
-  if (product == Product::unknown) return make_error("kds.product_unknown", "no product line for the KDS request");
+  if (product == Product::unknown)
+    return make_error("kds.product_unknown", "no product line for the KDS request");
   const std::string path = crl_path(product, vlek);
   if (use_cache) {
     if (auto cached = cache_read(path)) {
@@ -488,16 +510,16 @@ Result<Crl> KdsClient::fetch_crl(Product product, bool vlek, bool use_cache) {
   auto crl = crl_from_pem_or_der(as_bytes(*body));
   if (!crl) return make_error("kds.bad_response", "the KDS answer to " + path + " is not a CRL");
   if (auto why = crl_mismatch(*crl, product)) {
-    if (options_.check_response) return make_error("kds.bad_response", "the KDS returned a wrong CRL: " + *why);
+    if (options_.check_response)
+      return make_error("kds.bad_response", "the KDS returned a wrong CRL: " + *why);
     return *crl;
   }
   cache_write(path, as_bytes(*body));
   return *crl;
 }
 
-std::function<Result<Bytes>(Product, ByteView, const Tcb&)> make_kds_fetcher(std::string base_url,
-                                                                             std::filesystem::path cache_dir,
-                                                                             std::chrono::milliseconds timeout) {
+std::function<Result<Bytes>(Product, ByteView, const Tcb&)> make_kds_fetcher(
+    std::string base_url, std::filesystem::path cache_dir, std::chrono::milliseconds timeout) {
   KdsClientOptions o;
   o.base_url = std::move(base_url);
   o.cache_dir = std::move(cache_dir);

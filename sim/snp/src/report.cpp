@@ -22,16 +22,22 @@ void put_fw(std::span<std::uint8_t> b, std::size_t off, const FirmwareVersion& v
   b[off + 1] = v.minor;
   b[off + 2] = v.major;
 }
-FirmwareVersion get_fw(ByteView b, std::size_t off) { return {b[off], b[off + 1], b[off + 2]}; }
+FirmwareVersion get_fw(ByteView b, std::size_t off) {
+  return {b[off], b[off + 1], b[off + 2]};
+}
 
 }  // namespace
 
 std::string product_name(Product p) {
   switch (p) {
-    case Product::milan: return "Milan";
-    case Product::genoa: return "Genoa";
-    case Product::turin: return "Turin";
-    case Product::unknown: break;
+    case Product::milan:
+      return "Milan";
+    case Product::genoa:
+      return "Genoa";
+    case Product::turin:
+      return "Turin";
+    case Product::unknown:
+      break;
   }
   return "unknown";
 }
@@ -90,8 +96,8 @@ bool tcb_at_least(const Tcb& a, const Tcb& b) {
 std::string tcb_to_string(const Tcb& t) {
   std::string s;
   if (t.fmc) s += "fmc=" + std::to_string(*t.fmc) + " ";
-  s += "bl=" + std::to_string(t.bootloader) + " tee=" + std::to_string(t.tee) + " snp=" + std::to_string(t.snp) +
-       " ucode=" + std::to_string(t.microcode);
+  s += "bl=" + std::to_string(t.bootloader) + " tee=" + std::to_string(t.tee) +
+       " snp=" + std::to_string(t.snp) + " ucode=" + std::to_string(t.microcode);
   return s;
 }
 
@@ -134,10 +140,18 @@ SignerInfo decode_signer_info(std::uint32_t raw) {
   s.mask_chip_key = (raw & 2) != 0;
   s.signing_key_raw = (raw >> 2) & 7;
   switch (s.signing_key_raw) {
-    case 0: s.signing_key = SigningKey::vcek; break;
-    case 1: s.signing_key = SigningKey::vlek; break;
-    case 7: s.signing_key = SigningKey::none; break;
-    default: s.signing_key = SigningKey::reserved; break;
+    case 0:
+      s.signing_key = SigningKey::vcek;
+      break;
+    case 1:
+      s.signing_key = SigningKey::vlek;
+      break;
+    case 7:
+      s.signing_key = SigningKey::none;
+      break;
+    default:
+      s.signing_key = SigningKey::reserved;
+      break;
   }
   s.reserved = raw >> 5;
   return s;
@@ -145,10 +159,14 @@ SignerInfo decode_signer_info(std::uint32_t raw) {
 
 std::string signing_key_name(SigningKey k) {
   switch (k) {
-    case SigningKey::vcek: return "VCEK";
-    case SigningKey::vlek: return "VLEK";
-    case SigningKey::none: return "none";
-    case SigningKey::reserved: break;
+    case SigningKey::vcek:
+      return "VCEK";
+    case SigningKey::vlek:
+      return "VLEK";
+    case SigningKey::none:
+      return "none";
+    case SigningKey::reserved:
+      break;
   }
   return "reserved";
 }
@@ -213,7 +231,8 @@ std::vector<std::string> Report::mbz_violations() const {
   if (decoded.reserved_high != 0) v.push_back("POLICY bits 63:26");
   if (decoded_signer().reserved != 0) v.push_back("signer info bits 31:5");
   if (reserved_04c != 0) v.push_back("reserved 0x04C..0x050");
-  if (!has_cpuid() && (cpuid_fam_id | cpuid_mod_id | cpuid_step) != 0) v.push_back("reserved 0x188..0x18B (v2)");
+  if (!has_cpuid() && (cpuid_fam_id | cpuid_mod_id | cpuid_step) != 0)
+    v.push_back("reserved 0x188..0x18B (v2)");
   if (!all_zero(reserved_18b)) v.push_back("reserved 0x18B..0x1A0");
   if (reserved_1eb != 0) v.push_back("reserved 0x1EB");
   if (reserved_1ef != 0) v.push_back("reserved 0x1EF");
@@ -226,8 +245,8 @@ std::vector<std::string> Report::mbz_violations() const {
 
 Result<Report> parse_report(ByteView b) {
   if (b.size() != kReportSize)
-    return make_error("snp.report_size", "an SNP attestation report is 1184 bytes; got " +
-                                             std::to_string(b.size()));
+    return make_error("snp.report_size",
+                      "an SNP attestation report is 1184 bytes; got " + std::to_string(b.size()));
   Report r;
   r.version = load_le32(b, 0x000);
   if (r.version < 2 || r.version > 5)
@@ -287,8 +306,12 @@ Bytes le72_to_be48(const std::array<std::uint8_t, 72>& le) {
 }
 }  // namespace
 
-Bytes signature_r_be(const Report& r) { return le72_to_be48(r.signature_r); }
-Bytes signature_s_be(const Report& r) { return le72_to_be48(r.signature_s); }
+Bytes signature_r_be(const Report& r) {
+  return le72_to_be48(r.signature_r);
+}
+Bytes signature_s_be(const Report& r) {
+  return le72_to_be48(r.signature_s);
+}
 bool signature_padding_zero(const Report& r) {
   return all_zero(ByteView(r.signature_r).subspan(48)) && all_zero(ByteView(r.signature_s).subspan(48));
 }

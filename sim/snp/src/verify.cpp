@@ -39,7 +39,9 @@ bool padded_equal(const std::array<std::uint8_t, N>& field, const Bytes& expecte
   return std::equal(field.begin(), field.end(), e.begin());
 }
 
-std::string product_str(Product p) { return product_name(p); }
+std::string product_str(Product p) {
+  return product_name(p);
+}
 
 bool pss_ok(const Cert& c) {
   auto p = c.pss_params();
@@ -52,8 +54,10 @@ void check_cert_form(Checker& ck, const Cert& c, const std::string& role, const 
                      const std::string& expected_issuer_cn) {
   bool form = c.version() == 3 && pss_ok(c);
   std::string why;
-  if (c.version() != 3) why = "is not an X.509 v3 certificate";
-  else if (!pss_ok(c)) why = "is not signed with RSASSA-PSS SHA-384 / MGF1 SHA-384 / salt 48";
+  if (c.version() != 3)
+    why = "is not an X.509 v3 certificate";
+  else if (!pss_ok(c))
+    why = "is not signed with RSASSA-PSS SHA-384 / MGF1 SHA-384 / salt 48";
   ck.check(form, role + ".format", "snp.cert_invalid", role + " certificate " + why);
   ck.check(c.subject_cn() == expected_cn, role + ".subject", "snp.cert_invalid",
            role + " subject CN is '" + c.subject_cn() + "', expected '" + expected_cn + "'");
@@ -61,9 +65,11 @@ void check_cert_form(Checker& ck, const Cert& c, const std::string& role, const 
            role + " issuer CN is '" + c.issuer_cn() + "', expected '" + expected_issuer_cn + "'");
   // go-sev-guest requires AMD's location RDNs, exactly one of each.
   auto rdns = c.subject_rdns();
-  auto count = [&](const char* k) { return std::count_if(rdns.begin(), rdns.end(), [&](auto& p) { return p.first == k; }); };
-  bool names = count("OU") == 1 && count("O") == 1 && count("L") == 1 && count("ST") == 1 && count("C") == 1 &&
-               count("CN") == 1;
+  auto count = [&](const char* k) {
+    return std::count_if(rdns.begin(), rdns.end(), [&](auto& p) { return p.first == k; });
+  };
+  bool names = count("OU") == 1 && count("O") == 1 && count("L") == 1 && count("ST") == 1 &&
+               count("C") == 1 && count("CN") == 1;
   ck.check(names, role + ".rdns", "snp.cert_invalid",
            role + " subject must carry exactly one each of OU, O, L, ST, C and CN (AMD's layout)");
 }
@@ -72,15 +78,17 @@ void check_cert_form(Checker& ck, const Cert& c, const std::string& role, const 
 void check_crl_link(Checker& ck, const Cert& c, const std::string& role, const std::string& expected) {
   auto dps = c.crl_distribution_points();
   ck.check(dps.size() == 1 && dps[0] == expected, role + ".crl_link", "snp.cert_invalid",
-           role + " CRL distribution point is " + (dps.empty() ? std::string("missing") : "'" + dps[0] + "'") +
-               ", expected exactly '" + expected + "'");
+           role + " CRL distribution point is " +
+               (dps.empty() ? std::string("missing") : "'" + dps[0] + "'") + ", expected exactly '" +
+               expected + "'");
 }
 
 void check_validity(Checker& ck, const Cert& c, const std::string& role, SysTime now) {
   if (now < c.not_before())
     ck.fail("snp.cert_not_yet_valid", role + " is not valid before " + format_utc(c.not_before()));
   else if (now > c.not_after())
-    ck.fail("snp.cert_expired", role + " expired at " + format_utc(c.not_after()) + " (checked at " + format_utc(now) + ")");
+    ck.fail("snp.cert_expired",
+            role + " expired at " + format_utc(c.not_after()) + " (checked at " + format_utc(now) + ")");
   else
     ck.pass(role + ".validity");
 }
@@ -113,7 +121,8 @@ bool ChainCache::verify(const Cert& cert, const Cert& issuer) {
     std::lock_guard<std::mutex> lock(mu_);
     if (verified_.count(key)) return true;
   }
-  if (!cert.verify_signature(issuer.public_key())) return false;  // failures are not cached: they are cheap to repeat
+  if (!cert.verify_signature(issuer.public_key()))
+    return false;  // failures are not cached: they are cheap to repeat
   std::lock_guard<std::mutex> lock(mu_);
   if (verified_.size() >= max_) verified_.clear();
   verified_.insert(key);
@@ -133,7 +142,9 @@ VerifyOptions VerifyOptions::crypto_only() {
   return o;
 }
 
-VerifyOptions VerifyOptions::trustee() { return VerifyOptions{}; }
+VerifyOptions VerifyOptions::trustee() {
+  return VerifyOptions{};
+}
 
 bool VerifyResult::has(std::string_view code) const {
   return std::any_of(failures.begin(), failures.end(), [&](const Error& e) { return e.code == code; });
@@ -161,7 +172,8 @@ struct Session {
   void check_chain(Product product, bool vlek, const Cert& vek, const std::vector<CertTableEntry>& certs);
 };
 
-void Session::check_chain(Product product, bool vlek, const Cert& vek, const std::vector<CertTableEntry>& certs) {
+void Session::check_chain(Product product, bool vlek, const Cert& vek,
+                          const std::vector<CertTableEntry>& certs) {
   auto root_it = roots.find(product);
   if (root_it == roots.end()) {
     ck.fail("snp.chain_untrusted", "no trusted ARK for " + product_str(product));
@@ -231,7 +243,8 @@ void Session::check_chain(Product product, bool vlek, const Cert& vek, const std
   }
 }
 
-VerifyResult verify_report(const Report& report, const std::vector<CertTableEntry>& certs, const VerifyOptions& opts) {
+VerifyResult verify_report(const Report& report, const std::vector<CertTableEntry>& certs,
+                           const VerifyOptions& opts) {
   VerifyResult res;
   Session session{opts, res};
   Checker& ck = session.ck;
@@ -241,11 +254,12 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   Product product = report.product();
   if (report.has_cpuid() && product == Product::unknown)
     ck.fail("snp.product_unknown", "CPUID family " + std::to_string(report.cpuid_fam_id) + " model " +
-                                       std::to_string(report.cpuid_mod_id) + " is not a known SNP product line");
+                                       std::to_string(report.cpuid_mod_id) +
+                                       " is not a known SNP product line");
   if (opts.product) {
     if (product != Product::unknown && product != *opts.product)
-      ck.fail("snp.product_mismatch", "report CPUID says " + product_str(product) + ", expected " +
-                                          product_str(*opts.product));
+      ck.fail("snp.product_mismatch",
+              "report CPUID says " + product_str(product) + ", expected " + product_str(*opts.product));
     if (product == Product::unknown) product = *opts.product;
   }
   if (!report.has_cpuid() && !opts.product)
@@ -255,54 +269,64 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   // --- Report format / policy (validate) ----------------------------------------------------------
   if (report.version < opts.min_version)
     ck.fail("snp.report_version_too_old",
-            "report version " + std::to_string(report.version) + " is below the minimum " + std::to_string(opts.min_version) +
+            "report version " + std::to_string(report.version) + " is below the minimum " +
+                std::to_string(opts.min_version) +
                 " (Trustee: \"Attestation Report version is too old. Please update your firmware.\")");
   else if (report.version > opts.max_version)
-    ck.fail("snp.report_version_unsupported",
-            "report version " + std::to_string(report.version) + " is above " + std::to_string(opts.max_version));
+    ck.fail("snp.report_version_unsupported", "report version " + std::to_string(report.version) +
+                                                  " is above " + std::to_string(opts.max_version));
   else
     ck.pass("report.version");
   if (opts.require_mbz) {
     auto v = report.mbz_violations();
     std::string list;
     for (const auto& s : v) list += (list.empty() ? "" : ", ") + s;
-    ck.check(v.empty(), "report.reserved", "snp.reserved_nonzero", "reserved fields are not as the ABI requires: " + list);
+    ck.check(v.empty(), "report.reserved", "snp.reserved_nonzero",
+             "reserved fields are not as the ABI requires: " + list);
   }
   if (opts.vmpl)
-    ck.check(report.vmpl == *opts.vmpl, "report.vmpl", *opts.vmpl == 0 ? "snp.vmpl_not_zero" : "snp.vmpl_mismatch",
+    ck.check(report.vmpl == *opts.vmpl, "report.vmpl",
+             *opts.vmpl == 0 ? "snp.vmpl_not_zero" : "snp.vmpl_mismatch",
              "VMPL is " + std::to_string(report.vmpl) + ", expected " + std::to_string(*opts.vmpl) +
                  " (Trustee: \"VMPL Check Failed\")");
   const GuestPolicy pol = report.decoded_policy();
   if (!opts.allow_debug)
-    ck.check(!pol.debug, "policy.debug", "snp.debug_allowed", "guest policy allows debugging (POLICY bit 19)");
+    ck.check(!pol.debug, "policy.debug", "snp.debug_allowed",
+             "guest policy allows debugging (POLICY bit 19)");
   if (!opts.allow_migrate_ma)
     ck.check(!pol.migrate_ma, "policy.migrate_ma", "snp.migrate_ma_allowed",
              "guest policy allows a migration agent (POLICY bit 18)");
-  if (!opts.allow_smt) ck.check(!pol.smt, "policy.smt", "snp.smt_allowed", "guest policy allows SMT (POLICY bit 16)");
+  if (!opts.allow_smt)
+    ck.check(!pol.smt, "policy.smt", "snp.smt_allowed", "guest policy allows SMT (POLICY bit 16)");
   if (product != Product::unknown) {
     const Tcb reported = decode_tcb(report.reported_tcb, product);
     if (opts.minimum_tcb)
       ck.check(tcb_at_least(reported, *opts.minimum_tcb), "policy.minimum_tcb", "snp.tcb_below_minimum",
-               "reported TCB (" + tcb_to_string(reported) + ") is below the minimum (" + tcb_to_string(*opts.minimum_tcb) + ")");
+               "reported TCB (" + tcb_to_string(reported) + ") is below the minimum (" +
+                   tcb_to_string(*opts.minimum_tcb) + ")");
   }
   if (opts.minimum_guest_svn)
     ck.check(report.guest_svn >= *opts.minimum_guest_svn, "policy.guest_svn", "snp.guest_svn_below_minimum",
-             "guest SVN " + std::to_string(report.guest_svn) + " is below " + std::to_string(*opts.minimum_guest_svn));
+             "guest SVN " + std::to_string(report.guest_svn) + " is below " +
+                 std::to_string(*opts.minimum_guest_svn));
   if (!opts.permit_provisional_firmware)
-    ck.check(report.committed == report.current && report.committed_tcb == report.current_tcb, "policy.committed",
-             "snp.provisional_firmware", "firmware is provisional: committed version/TCB differ from current");
+    ck.check(report.committed == report.current && report.committed_tcb == report.current_tcb,
+             "policy.committed", "snp.provisional_firmware",
+             "firmware is provisional: committed version/TCB differ from current");
   if (opts.measurement)
-    ck.check(padded_equal(report.measurement, *opts.measurement) && opts.measurement->size() == 48, "report.measurement",
-             "snp.measurement_mismatch",
-             "measurement " + hex_encode(report.measurement) + " is not the expected " + hex_encode(*opts.measurement));
+    ck.check(padded_equal(report.measurement, *opts.measurement) && opts.measurement->size() == 48,
+             "report.measurement", "snp.measurement_mismatch",
+             "measurement " + hex_encode(report.measurement) + " is not the expected " +
+                 hex_encode(*opts.measurement));
   if (opts.host_data)
     ck.check(padded_equal(report.host_data, *opts.host_data), "report.host_data", "snp.host_data_mismatch",
-             "host_data " + hex_encode(report.host_data) + " is not the expected " + hex_encode(*opts.host_data) +
-                 " (Trustee: \"Host Data Mismatch\")");
+             "host_data " + hex_encode(report.host_data) + " is not the expected " +
+                 hex_encode(*opts.host_data) + " (Trustee: \"Host Data Mismatch\")");
   if (opts.report_data)
-    ck.check(padded_equal(report.report_data, *opts.report_data), "report.report_data", "snp.report_data_mismatch",
-             "report_data " + hex_encode(report.report_data) + " is not the expected " + hex_encode(*opts.report_data) +
-                 " (Trustee: \"Report Data Mismatch\")");
+    ck.check(padded_equal(report.report_data, *opts.report_data), "report.report_data",
+             "snp.report_data_mismatch",
+             "report_data " + hex_encode(report.report_data) + " is not the expected " +
+                 hex_encode(*opts.report_data) + " (Trustee: \"Report Data Mismatch\")");
   if (opts.family_id)
     ck.check(padded_equal(report.family_id, *opts.family_id), "report.family_id", "snp.family_id_mismatch",
              "family_id " + hex_encode(report.family_id) + " is not the expected one");
@@ -315,8 +339,8 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   res.signer = signer.signing_key;
   const bool vlek = signer.signing_key == SigningKey::vlek;
   if (signer.signing_key != SigningKey::vcek && !vlek) {
-    ck.fail("snp.signer_unsupported",
-            "report signing key is " + signing_key_name(signer.signing_key) + "; only VCEK and VLEK can be verified");
+    ck.fail("snp.signer_unsupported", "report signing key is " + signing_key_name(signer.signing_key) +
+                                          "; only VCEK and VLEK can be verified");
     return res;
   }
   if (product == Product::unknown) return res;  // nothing below can be chosen without a product
@@ -327,13 +351,16 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
   std::optional<Cert> vek;
   if (const auto* e = find_entry(certs, vek_kind)) {
     auto c = parse_cert(e->data);
-    if (!c) ck.fail("snp.cert_invalid", vek_role + " in the evidence is not a DER certificate: " + c.error().message);
-    else vek = *c;
+    if (!c)
+      ck.fail("snp.cert_invalid",
+              vek_role + " in the evidence is not a DER certificate: " + c.error().message);
+    else
+      vek = *c;
   } else if (!vlek && opts.fetch_vcek) {
     auto der = opts.fetch_vcek(product, report.chip_id, decode_tcb(report.reported_tcb, product));
     if (!der) {
-      ck.fail("snp.vek_unavailable", "no VCEK in the evidence and the KDS fetch failed: " + der.error().message +
-                                         " [" + der.error().code + "]");
+      ck.fail("snp.vek_unavailable", "no VCEK in the evidence and the KDS fetch failed: " +
+                                         der.error().message + " [" + der.error().code + "]");
     } else if (auto c = cert_from_der(*der); !c) {
       ck.fail("snp.vek_unavailable", "the KDS returned something that is not a DER certificate");
     } else {
@@ -342,9 +369,10 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
     }
   } else {
     const bool other = find_entry(certs, vlek ? CertKind::vcek : CertKind::vlek) != nullptr;
-    ck.fail("snp.vek_missing", "the report is signed by a " + vek_role + " but the evidence carries " +
-                                   (other ? std::string(vlek ? "a VCEK" : "a VLEK") + " instead" : "no " + vek_role) +
-                                   (vlek ? "" : "; pass it, or allow a KDS fetch"));
+    ck.fail("snp.vek_missing",
+            "the report is signed by a " + vek_role + " but the evidence carries " +
+                (other ? std::string(vlek ? "a VCEK" : "a VLEK") + " instead" : "no " + vek_role) +
+                (vlek ? "" : "; pass it, or allow a KDS fetch"));
   }
   if (!vek) return res;
   res.vek = *vek;
@@ -366,28 +394,32 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
       auto dash = ext->product_name.find("-B");
       if (!got && dash != std::string::npos) got = std::atoi(ext->product_name.c_str() + dash + 2);
       if (got)
-        ck.check(*got == *opts.stepping, "product.stepping", "snp.stepping_mismatch",
-                 "expected product stepping " + std::to_string(*opts.stepping) + ", got " + std::to_string(*got));
+        ck.check(
+            *got == *opts.stepping, "product.stepping", "snp.stepping_mismatch",
+            "expected product stepping " + std::to_string(*opts.stepping) + ", got " + std::to_string(*got));
     }
     // Reported TCB must equal the SPLs the VEK was issued for.
     const Tcb reported = decode_tcb(report.reported_tcb, product);
     std::vector<std::string> diff;
     auto cmp = [&](const char* n, std::uint8_t cert_v, std::uint8_t rep_v, const char* trustee) {
       if (cert_v != rep_v)
-        diff.push_back(std::string(n) + " certificate " + std::to_string(cert_v) + " vs report " + std::to_string(rep_v) +
-                       " (Trustee: \"" + trustee + "\")");
+        diff.push_back(std::string(n) + " certificate " + std::to_string(cert_v) + " vs report " +
+                       std::to_string(rep_v) + " (Trustee: \"" + trustee + "\")");
     };
     cmp("ucodeSPL", ext->tcb.microcode, reported.microcode, "Microcode version mismatch");
     cmp("snpSPL", ext->tcb.snp, reported.snp, "SNP version mismatch");
     cmp("teeSPL", ext->tcb.tee, reported.tee, "TEE version mismatch");
     cmp("blSPL", ext->tcb.bootloader, reported.bootloader, "Boot loader version mismatch");
     if (product == Product::turin) {
-      if (!ext->tcb.fmc) diff.push_back("fmcSPL missing from a Turin certificate");
-      else cmp("fmcSPL", *ext->tcb.fmc, reported.fmc.value_or(0), "FMC version mismatch");
+      if (!ext->tcb.fmc)
+        diff.push_back("fmcSPL missing from a Turin certificate");
+      else
+        cmp("fmcSPL", *ext->tcb.fmc, reported.fmc.value_or(0), "FMC version mismatch");
     }
     std::string text;
     for (const auto& d : diff) text += (text.empty() ? "" : "; ") + d;
-    ck.check(diff.empty(), "tcb.matches_" + vek_role, "snp.tcb_mismatch", "reported TCB differs from the " + vek_role + ": " + text);
+    ck.check(diff.empty(), "tcb.matches_" + vek_role, "snp.tcb_mismatch",
+             "reported TCB differs from the " + vek_role + ": " + text);
     // hwID = CHIP_ID for a VCEK (8 bytes on Turin). Trustee's own check compares CN "VCEK" and so never
     // runs on real certificates (evidence.md 1.5); we run it, as go-sev-guest and CCF do.
     if (!vlek) {
@@ -395,21 +427,23 @@ VerifyResult verify_report(const Report& report, const std::vector<CertTableEntr
         ck.fail("snp.cert_extension_missing", "VCEK has no hwID extension");
       } else {
         const std::size_t n = product == Product::turin ? 8 : 64;
-        bool same = ext->hwid->size() >= n && std::equal(report.chip_id.begin(), report.chip_id.begin() + static_cast<long>(n),
-                                                         ext->hwid->begin());
+        bool same = ext->hwid->size() >= n &&
+                    std::equal(report.chip_id.begin(), report.chip_id.begin() + static_cast<long>(n),
+                               ext->hwid->begin());
         ck.check(same, "chip_id.matches_vcek", "snp.chip_id_mismatch",
                  "CHIP_ID " + hex_encode(ByteView(report.chip_id).first(n)) + " is not the VCEK's hwID " +
                      hex_encode(*ext->hwid) + " (Trustee: \"Chip ID mismatch\")");
       }
     } else {
-      ck.check(ext->csp_id.has_value(), "VLEK.csp_id", "snp.cert_extension_missing", "VLEK has no cspID extension");
+      ck.check(ext->csp_id.has_value(), "VLEK.csp_id", "snp.cert_extension_missing",
+               "VLEK has no cspID extension");
     }
   }
 
   // Report signature.
   if (report.signature_algo != kSigAlgoEcdsaP384Sha384) {
-    ck.fail("snp.signature_algo_unsupported",
-            "SIGNATURE_ALGO is " + std::to_string(report.signature_algo) + "; only 1 (ECDSA P-384 with SHA-384) is defined");
+    ck.fail("snp.signature_algo_unsupported", "SIGNATURE_ALGO is " + std::to_string(report.signature_algo) +
+                                                  "; only 1 (ECDSA P-384 with SHA-384) is defined");
   } else {
     EcdsaSignature sig{signature_r_be(report), signature_s_be(report)};
     bool good = signature_padding_zero(report) &&

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/encoding.h"
@@ -34,7 +34,7 @@ const SysTime kPinnedNow = utc_time(2025, 6, 1);
 
 struct Case {
   const char* report;
-  const char* signer;  // certificate file, or nullptr when the corpus has no signer
+  const char* signer;              // certificate file, or nullptr when the corpus has no signer
   std::optional<Product> product;  // for v2 reports
   bool crypto_ok;                  // go-sev-guest verify: signature, chain, TCB, chip id
   const char* trustee_reason;      // nullptr: Trustee's profile accepts; else the named failure
@@ -44,15 +44,22 @@ const Case kCases[] = {
     {"snp/ccf_genoa_attestation.bin", "snp/ccf_genoa_endorsements.pem", std::nullopt, true, nullptr},
     {"snp/ccf_milan_attestation.bin", "snp/ccf_milan_endorsements.pem", std::nullopt, true, nullptr},
     {"snp/ccf_v2_milan_attestation.bin", nullptr, Product::milan, false, "snp.report_version_too_old"},
-    {"snp/go-sev-guest_attestation.bin", "snp/go-sev-guest_vcek.der", Product::milan, true, "snp.report_version_too_old"},
-    {"snp/trustee_e2e_evidence_genoa.report.bin", "snp/trustee_e2e_evidence_genoa.vcek.der", std::nullopt, true, nullptr},
-    {"snp/trustee_test-report.bin", "snp/trustee_test-vcek.der", Product::milan, true, "snp.report_version_too_old"},
-    {"snp/trustee_test-vlek-report.bin", "snp/trustee_test-vlek.der", std::nullopt, true, "snp.vmpl_not_zero"},
-    {"snp/virtee_report_milan.bin", "snp/virtee_vcek_milan.der", Product::milan, true, "snp.report_version_too_old"},
+    {"snp/go-sev-guest_attestation.bin", "snp/go-sev-guest_vcek.der", Product::milan, true,
+     "snp.report_version_too_old"},
+    {"snp/trustee_e2e_evidence_genoa.report.bin", "snp/trustee_e2e_evidence_genoa.vcek.der", std::nullopt,
+     true, nullptr},
+    {"snp/trustee_test-report.bin", "snp/trustee_test-vcek.der", Product::milan, true,
+     "snp.report_version_too_old"},
+    {"snp/trustee_test-vlek-report.bin", "snp/trustee_test-vlek.der", std::nullopt, true,
+     "snp.vmpl_not_zero"},
+    {"snp/virtee_report_milan.bin", "snp/virtee_vcek_milan.der", Product::milan, true,
+     "snp.report_version_too_old"},
 };
 
 // Readable names in test output instead of a byte dump.
-[[maybe_unused]] void PrintTo(const Case& c, std::ostream* os) { *os << c.report; }
+[[maybe_unused]] void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.report;
+}
 
 std::string codes(const VerifyResult& r) {
   std::string s;
@@ -125,7 +132,8 @@ TEST(SnpRealCorpus, GoSevGuestSteppingMessage) {
     }
   o.stepping = 0;
   EXPECT_TRUE(verify_report(*parse_report(corpus_file("snp/go-sev-guest_attestation.bin")),
-                            vek_entry("snp/go-sev-guest_vcek.der"), o).ok());
+                            vek_entry("snp/go-sev-guest_vcek.der"), o)
+                  .ok());
 }
 
 TEST(SnpRealCorpus, TrusteeEvidenceJson) {
@@ -151,7 +159,8 @@ TEST(SnpRealCorpus, TrusteeEvidenceJson) {
 
 TEST(SnpRealCorpus, InvalidVceksAreRejected) {
   COCO_REQUIRE_CORPUS();
-  for (const char* f : {"snp/trustee_test-vcek-invalid-legacy.der", "snp/trustee_test-vcek-invalid-new.der"}) {
+  for (const char* f :
+       {"snp/trustee_test-vcek-invalid-legacy.der", "snp/trustee_test-vcek-invalid-new.der"}) {
     auto o = VerifyOptions::crypto_only();
     o.product = Product::milan;
     o.now = kPinnedNow;
@@ -190,8 +199,9 @@ TEST_P(SnpRealMutation, SignedAreaTcbChipIdAndVcek) {
   const auto certs = vek_entry(c.signer);
   const auto o = VerifyOptions::crypto_only();
   // Each signed-area field region: the signature no longer verifies.
-  for (std::size_t off : {std::size_t{0x00} + 4, std::size_t{0x08}, std::size_t{0x2A}, std::size_t{0x50},
-                          std::size_t{0x90}, std::size_t{0xC0}, std::size_t{0x140}, std::size_t{0x1F0}, std::size_t{0x29F}}) {
+  for (std::size_t off :
+       {std::size_t{0x00} + 4, std::size_t{0x08}, std::size_t{0x2A}, std::size_t{0x50}, std::size_t{0x90},
+        std::size_t{0xC0}, std::size_t{0x140}, std::size_t{0x1F0}, std::size_t{0x29F}}) {
     Bytes m = raw;
     m[off] ^= 0x01;
     auto res = run(c, o, m, certs);
@@ -225,7 +235,8 @@ TEST_P(SnpRealMutation, SignedAreaTcbChipIdAndVcek) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, SnpRealMutation,
-                         ::testing::Values(kCases[0], kCases[1], kCases[3], kCases[4], kCases[5], kCases[6], kCases[7]),
+                         ::testing::Values(kCases[0], kCases[1], kCases[3], kCases[4], kCases[5], kCases[6],
+                                           kCases[7]),
                          [](const auto& p) {
                            std::string n = p.param.report;
                            n = n.substr(4, n.find('.') - 4);
@@ -270,9 +281,11 @@ TEST(SnpRealCorpus, CertificateEntriesMatchManifest) {
       auto product = product_from_name(ark->subject_cn().substr(4));
       ASSERT_TRUE(product);
       const AmdRoots& pinned = real_amd_roots().at(*product);
-      bool ok = ark->public_key().same_public(pinned.ark.public_key()) && ark->verify_signature(ark->public_key());
+      bool ok =
+          ark->public_key().same_public(pinned.ark.public_key()) && ark->verify_signature(ark->public_key());
       for (const auto& c : *certs)
-        if (&c != ark && !c.subject_cn().starts_with("SEV-VCEK")) ok = ok && c.verify_signature(ark->public_key());
+        if (&c != ark && !c.subject_cn().starts_with("SEV-VCEK"))
+          ok = ok && c.verify_signature(ark->public_key());
       EXPECT_EQ(ok, want_valid);
       ++checked;
     }

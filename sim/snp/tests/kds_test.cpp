@@ -1,3 +1,5 @@
+#include "snp/kds.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -6,7 +8,6 @@
 
 #include "core/encoding.h"
 #include "snp/certs.h"
-#include "snp/kds.h"
 
 using namespace coco;
 using namespace coco::snp;
@@ -25,15 +26,20 @@ Bytes chip(std::uint8_t first) {
   return c;
 }
 
-Tcb milan_tcb() { return Tcb{std::nullopt, 3, 0, 8, 115}; }
-Tcb turin_tcb() { return Tcb{1, 1, 1, 4, 81}; }
+Tcb milan_tcb() {
+  return Tcb{std::nullopt, 3, 0, 8, 115};
+}
+Tcb turin_tcb() {
+  return Tcb{1, 1, 1, 4, 81};
+}
 
 // A fresh, empty cache directory per test, removed afterwards.
 class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("coco-kds-test-" + std::to_string(rd()) + std::to_string(rd()));
+    path_ = std::filesystem::temp_directory_path() /
+            ("coco-kds-test-" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
@@ -60,7 +66,9 @@ class Kds : public ::testing::Test {
     o.check_response = check;
     return KdsClient(o);
   }
-  Result<HttpResponse> get(const std::string& path_and_query) { return HttpClient().get(kds_->url() + path_and_query); }
+  Result<HttpResponse> get(const std::string& path_and_query) {
+    return HttpClient().get(kds_->url() + path_and_query);
+  }
 
   TempDir cache_;
   std::unique_ptr<FakeKds> kds_;
@@ -80,18 +88,21 @@ TEST(KdsUrl, MilanAndGenoaUse64ByteHwidAndPaddedSpls) {
   EXPECT_EQ(kds_tcb_query(Product::milan, Tcb{std::nullopt, 4, 0, 24, 219}),
             "blSPL=04&teeSPL=00&snpSPL=24&ucodeSPL=219");
   // An fmc value has no place in a Milan query.
-  EXPECT_EQ(kds_tcb_query(Product::milan, Tcb{9, 4, 0, 24, 219}), "blSPL=04&teeSPL=00&snpSPL=24&ucodeSPL=219");
+  EXPECT_EQ(kds_tcb_query(Product::milan, Tcb{9, 4, 0, 24, 219}),
+            "blSPL=04&teeSPL=00&snpSPL=24&ucodeSPL=219");
   EXPECT_EQ(vcek_url(Product::milan, c, milan_tcb(), "http://127.0.0.1:1234/"),
             "http://127.0.0.1:1234/vcek/v1/Milan/" + hex + "?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115");
 }
 
 TEST(KdsUrl, TurinUses8ByteHwidAndFmcFirst) {
-  // evidence.md 1.6 (from CCF): /vcek/v1/Turin/59790fb1c39f35c1?fmcSPL=1&blSPL=1&teeSPL=1&snpSPL=4&ucodeSPL=81.
-  // CCF prints the numbers unpadded; Trustee pads them to two digits, which is what we send.
+  // evidence.md 1.6 (from CCF):
+  // /vcek/v1/Turin/59790fb1c39f35c1?fmcSPL=1&blSPL=1&teeSPL=1&snpSPL=4&ucodeSPL=81. CCF prints the numbers
+  // unpadded; Trustee pads them to two digits, which is what we send.
   Bytes c = *hex_decode("59790fb1c39f35c1");
   c.resize(64, 0);
   EXPECT_EQ(vcek_url(Product::turin, c, turin_tcb()),
-            "https://kdsintf.amd.com/vcek/v1/Turin/59790fb1c39f35c1?fmcSPL=01&blSPL=01&teeSPL=01&snpSPL=04&ucodeSPL=81");
+            "https://kdsintf.amd.com/vcek/v1/Turin/"
+            "59790fb1c39f35c1?fmcSPL=01&blSPL=01&teeSPL=01&snpSPL=04&ucodeSPL=81");
   // The 8-byte hwID may be passed directly.
   EXPECT_EQ(vcek_path(Product::turin, *hex_decode("59790fb1c39f35c1"), turin_tcb()),
             "/vcek/v1/Turin/59790fb1c39f35c1?fmcSPL=01&blSPL=01&teeSPL=01&snpSPL=04&ucodeSPL=81");
@@ -148,7 +159,8 @@ TEST_F(Kds, ServesTurinVcekWith8ByteHwid) {
   EXPECT_EQ(ext->hwid, c);
   EXPECT_EQ(ext->tcb, turin_tcb());
   // A 64-byte hwID is not a Turin route.
-  auto long_hwid = get("/vcek/v1/Turin/" + hex_encode(chip(1)) + "?fmcSPL=01&blSPL=01&teeSPL=01&snpSPL=04&ucodeSPL=81");
+  auto long_hwid =
+      get("/vcek/v1/Turin/" + hex_encode(chip(1)) + "?fmcSPL=01&blSPL=01&teeSPL=01&snpSPL=04&ucodeSPL=81");
   ASSERT_TRUE(long_hwid);
   EXPECT_EQ(long_hwid->status, 400);
   auto no_fmc = get("/vcek/v1/Turin/59790fb1c39f35c1?blSPL=01&teeSPL=01&snpSPL=04&ucodeSPL=81");
@@ -338,7 +350,8 @@ TEST_F(Kds, MaskedChipIdNeverReachesTheServer) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "kds.chip_id_masked");
   EXPECT_EQ(r.error().message,
-            "Hardware ID is 0s on attestation report. Confirm that MASK_CHIP_ID is set to 0 to request VCEK from KDS.");
+            "Hardware ID is 0s on attestation report. Confirm that MASK_CHIP_ID is set to 0 to request VCEK "
+            "from KDS.");
   EXPECT_EQ(kds_->counters().total, 0u);
 }
 

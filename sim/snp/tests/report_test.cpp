@@ -1,9 +1,10 @@
+#include "snp/report.h"
+
 #include <gtest/gtest.h>
 
 #include "core/encoding.h"
 #include "core/test_support.h"
 #include "snp/certs.h"
-#include "snp/report.h"
 
 using namespace coco;
 using namespace coco::snp;
@@ -66,7 +67,8 @@ TEST(SnpTcb, MilanAndTurinLayouts) {
   EXPECT_EQ(m.microcode, 0xdb);
   EXPECT_FALSE(m.fmc);
   EXPECT_EQ(encode_tcb(m, Product::milan), raw);
-  // CCF: Turin "1100000022334455" is LE bytes 55 44 33 22 00 00 00 11 -> fmc 0x55 bl 0x44 tee 0x33 snp 0x22 ucode 0x11.
+  // CCF: Turin "1100000022334455" is LE bytes 55 44 33 22 00 00 00 11 -> fmc 0x55 bl 0x44 tee 0x33 snp 0x22
+  // ucode 0x11.
   Tcb t = decode_tcb(0x1100000022334455ull, Product::turin);
   EXPECT_EQ(*t.fmc, 0x55);
   EXPECT_EQ(t.bootloader, 0x44);
@@ -127,10 +129,10 @@ TEST(SnpCertTable, RoundTripAndBounds) {
 
 TEST(SnpCorpus, EveryRealReportRoundTrips) {
   COCO_REQUIRE_CORPUS();
-  for (const char* f : {"snp/ccf_genoa_attestation.bin", "snp/ccf_milan_attestation.bin",
-                        "snp/ccf_v2_milan_attestation.bin", "snp/go-sev-guest_attestation.bin",
-                        "snp/trustee_e2e_evidence_genoa.report.bin", "snp/trustee_test-report.bin",
-                        "snp/trustee_test-vlek-report.bin", "snp/virtee_report_milan.bin"}) {
+  for (const char* f :
+       {"snp/ccf_genoa_attestation.bin", "snp/ccf_milan_attestation.bin", "snp/ccf_v2_milan_attestation.bin",
+        "snp/go-sev-guest_attestation.bin", "snp/trustee_e2e_evidence_genoa.report.bin",
+        "snp/trustee_test-report.bin", "snp/trustee_test-vlek-report.bin", "snp/virtee_report_milan.bin"}) {
     Bytes b = corpus_file(f);
     auto r = parse_report(b);
     ASSERT_TRUE(r) << f;

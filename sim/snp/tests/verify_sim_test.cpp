@@ -75,17 +75,19 @@ TEST_P(SnpSimMatrix, Verifies) {
   EXPECT_EQ(back->report.encode(), s.raw);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllProducts, SnpSimMatrix,
-    ::testing::Values(Matrix{Product::milan, false, 2}, Matrix{Product::milan, false, 3}, Matrix{Product::milan, false, 5},
-                      Matrix{Product::milan, true, 3}, Matrix{Product::milan, true, 5}, Matrix{Product::genoa, false, 2},
-                      Matrix{Product::genoa, false, 3}, Matrix{Product::genoa, false, 5}, Matrix{Product::genoa, true, 3},
-                      Matrix{Product::genoa, true, 5}, Matrix{Product::turin, false, 2}, Matrix{Product::turin, false, 3},
-                      Matrix{Product::turin, false, 5}, Matrix{Product::turin, true, 3}, Matrix{Product::turin, true, 5}),
-    [](const auto& p) {
-      return product_name(p.param.product) + (p.param.vlek ? "Vlek" : "Vcek") + "V" +
-             std::to_string(p.param.version);
-    });
+INSTANTIATE_TEST_SUITE_P(AllProducts, SnpSimMatrix,
+                         ::testing::Values(Matrix{Product::milan, false, 2}, Matrix{Product::milan, false, 3},
+                                           Matrix{Product::milan, false, 5}, Matrix{Product::milan, true, 3},
+                                           Matrix{Product::milan, true, 5}, Matrix{Product::genoa, false, 2},
+                                           Matrix{Product::genoa, false, 3}, Matrix{Product::genoa, false, 5},
+                                           Matrix{Product::genoa, true, 3}, Matrix{Product::genoa, true, 5},
+                                           Matrix{Product::turin, false, 2}, Matrix{Product::turin, false, 3},
+                                           Matrix{Product::turin, false, 5}, Matrix{Product::turin, true, 3},
+                                           Matrix{Product::turin, true, 5}),
+                         [](const auto& p) {
+                           return product_name(p.param.product) + (p.param.vlek ? "Vlek" : "Vcek") + "V" +
+                                  std::to_string(p.param.version);
+                         });
 
 TEST(SnpSim, DeterministicFromSeed) {
   auto a = make(Product::genoa, false);
@@ -107,13 +109,14 @@ TEST(SnpSim, TurinLayoutAndHwid) {
 
 TEST(SnpSim, ExtensionOrderMatchesRealCertificates) {
   auto milan = make(Product::milan, false).vek.cert.extension_oids();
-  std::vector<std::string> want = {oid::kStructVersion, oid::kProductName, oid::kBlSpl, oid::kTeeSpl, oid::kSpl4,
-                                   oid::kSpl5, oid::kSpl6, oid::kSpl7, oid::kSnpSpl, oid::kUcodeSpl, oid::kHwId};
+  std::vector<std::string> want = {oid::kStructVersion, oid::kProductName, oid::kBlSpl, oid::kTeeSpl,
+                                   oid::kSpl4,          oid::kSpl5,        oid::kSpl6,  oid::kSpl7,
+                                   oid::kSnpSpl,        oid::kUcodeSpl,    oid::kHwId};
   EXPECT_EQ(milan, want);
   auto turin = make(Product::turin, false).vek.cert.extension_oids();
   std::vector<std::string> want_turin = {oid::kStructVersion, oid::kProductName, oid::kFmcSpl, oid::kBlSpl,
-                                         oid::kTeeSpl, oid::kSnpSpl, oid::kSpl5, oid::kSpl6, oid::kSpl7,
-                                         oid::kUcodeSpl, oid::kHwId};
+                                         oid::kTeeSpl,        oid::kSnpSpl,      oid::kSpl5,   oid::kSpl6,
+                                         oid::kSpl7,          oid::kUcodeSpl,    oid::kHwId};
   EXPECT_EQ(turin, want_turin);
   auto vlek = make(Product::milan, true).vek.cert;
   EXPECT_EQ(vlek.extension_oids().back(), oid::kCspId);
@@ -224,7 +227,8 @@ TEST(SnpReject, UntrustedRoots) {
   // Evidence carrying a foreign ARK is named as such.
   auto with_ark = make(Product::milan, false).cert_table;
   with_ark[2].data = rogue.ca(Product::milan).ark.der();
-  EXPECT_TRUE(verify_report(make(Product::milan, false).report, with_ark, sim_options()).has("snp.chain_untrusted"));
+  EXPECT_TRUE(
+      verify_report(make(Product::milan, false).report, with_ark, sim_options()).has("snp.chain_untrusted"));
 }
 
 TEST(SnpReject, VlekWithWrongAsvk) {
@@ -262,9 +266,9 @@ TEST(SnpReject, PolicyChecks) {
   o.host_data = Bytes(32, 0x22);
   o.report_data = Bytes{9, 9};
   auto res = verify_evidence(s.evidence(), o);
-  for (const char* code : {"snp.vmpl_not_zero", "snp.debug_allowed", "snp.migrate_ma_allowed", "snp.smt_allowed",
-                           "snp.tcb_below_minimum", "snp.guest_svn_below_minimum", "snp.measurement_mismatch",
-                           "snp.host_data_mismatch", "snp.report_data_mismatch"})
+  for (const char* code : {"snp.vmpl_not_zero", "snp.debug_allowed", "snp.migrate_ma_allowed",
+                           "snp.smt_allowed", "snp.tcb_below_minimum", "snp.guest_svn_below_minimum",
+                           "snp.measurement_mismatch", "snp.host_data_mismatch", "snp.report_data_mismatch"})
     EXPECT_TRUE(res.has(code)) << code << "\n" << codes(res);
   EXPECT_TRUE(res.signature_verified);  // all checks ran, not just the first
 }
@@ -277,7 +281,8 @@ TEST(SnpReject, VersionAndReservedFields) {
   Report r = make(Product::milan, false).report;
   r.reserved_208[3] = 1;
   resign(r, make(Product::milan, false).vek.key);
-  EXPECT_TRUE(verify_report(r, make(Product::milan, false).cert_table, sim_options()).has("snp.reserved_nonzero"));
+  EXPECT_TRUE(
+      verify_report(r, make(Product::milan, false).cert_table, sim_options()).has("snp.reserved_nonzero"));
 }
 
 TEST(SnpReject, ProductAndStepping) {
@@ -291,7 +296,8 @@ TEST(SnpReject, ProductAndStepping) {
   ASSERT_TRUE(res.has("snp.stepping_mismatch"));
   // v2 without a product is a named error, not a guess.
   auto v2 = make(Product::milan, false, 2);
-  EXPECT_TRUE(verify_evidence(v2.evidence(), sim_options(VerifyOptions::crypto_only())).has("snp.product_unknown"));
+  EXPECT_TRUE(
+      verify_evidence(v2.evidence(), sim_options(VerifyOptions::crypto_only())).has("snp.product_unknown"));
 }
 
 TEST(SnpReject, ExpiredCertificates) {
@@ -315,7 +321,9 @@ TEST(SnpClaims, TrusteeShape) {
 }
 
 TEST(SnpLaunchYaml, ParsesAndRejects) {
-  auto d = launch_from_yaml("product: Turin\nversion: 5\nsigner: vlek\nreport_data: 0a0b\ntcb: {fmc: 2, bl: 3, tee: 1, snp: 5, ucode: 90}\npolicy: 0x30000\n");
+  auto d = launch_from_yaml(
+      "product: Turin\nversion: 5\nsigner: vlek\nreport_data: 0a0b\ntcb: {fmc: 2, bl: 3, tee: 1, snp: 5, "
+      "ucode: 90}\npolicy: 0x30000\n");
   ASSERT_TRUE(d) << d.error().message;
   EXPECT_EQ(d->product, Product::turin);
   EXPECT_TRUE(d->vlek);
