@@ -380,27 +380,16 @@ bool ecdsa_verify_digest(const Key& pub, ByteView digest, const EcdsaSignature& 
 }
 
 namespace {
-const EVP_MD* md_for(HashAlg alg) {
-  switch (alg) {
-    case HashAlg::sha256:
-      return EVP_sha256();
-    case HashAlg::sha384:
-      return EVP_sha384();
-    case HashAlg::sha512:
-      return EVP_sha512();
-  }
-  return nullptr;
-}
 
 bool rsa_verify(const Key& pub, HashAlg alg, ByteView msg, ByteView sig, int padding, int salt_len) {
   if (!pub.is_rsa()) return false;
   EVP_MD_CTX* mctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;
-  bool ok = EVP_DigestVerifyInit(mctx, &pctx, md_for(alg), nullptr, pub.get()) == 1 &&
+  bool ok = EVP_DigestVerifyInit(mctx, &pctx, ossl::evp_md(alg), nullptr, pub.get()) == 1 &&
             EVP_PKEY_CTX_set_rsa_padding(pctx, padding) == 1;
   if (ok && padding == RSA_PKCS1_PSS_PADDING) {
     ok = EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt_len) == 1 &&
-         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_for(alg)) == 1;
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, ossl::evp_md(alg)) == 1;
   }
   ok = ok && EVP_DigestVerify(mctx, sig.data(), sig.size(), msg.data(), msg.size()) == 1;
   EVP_MD_CTX_free(mctx);
@@ -420,7 +409,7 @@ Bytes rsa_pkcs1_sign(const Key& priv, HashAlg alg, ByteView msg) {
   EVP_MD_CTX* mctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;
   std::size_t len = 0;
-  if (EVP_DigestSignInit(mctx, &pctx, md_for(alg), nullptr, priv.get()) != 1 ||
+  if (EVP_DigestSignInit(mctx, &pctx, ossl::evp_md(alg), nullptr, priv.get()) != 1 ||
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1 ||
       EVP_DigestSign(mctx, nullptr, &len, msg.data(), msg.size()) != 1) {
     EVP_MD_CTX_free(mctx);

@@ -5,9 +5,10 @@
 
 #include <stdexcept>
 
+#include "ossl.h"
+
 namespace coco {
-namespace {
-const EVP_MD* md_of(HashAlg alg) {
+const EVP_MD* ossl::evp_md(HashAlg alg) {
   switch (alg) {
     case HashAlg::sha256:
       return EVP_sha256();
@@ -18,7 +19,6 @@ const EVP_MD* md_of(HashAlg alg) {
   }
   throw std::logic_error("unknown hash");
 }
-}  // namespace
 
 std::size_t digest_size(HashAlg alg) {
   switch (alg) {
@@ -47,7 +47,7 @@ std::string_view hash_name(HashAlg alg) {
 Bytes digest(HashAlg alg, ByteView data) {
   Bytes out(digest_size(alg));
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md_of(alg), nullptr) != 1)
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, ossl::evp_md(alg), nullptr) != 1)
     throw std::runtime_error("EVP_Digest failed");
   return out;
 }
@@ -55,7 +55,8 @@ Bytes digest(HashAlg alg, ByteView data) {
 Bytes hmac(HashAlg alg, ByteView key, ByteView data) {
   Bytes out(digest_size(alg));
   unsigned int len = 0;
-  if (!HMAC(md_of(alg), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(), &len))
+  if (!HMAC(ossl::evp_md(alg), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(),
+            &len))
     throw std::runtime_error("HMAC failed");
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/hash.h"
 #include "core/x509.h"
 
 namespace coco::ossl {
@@ -33,5 +35,7 @@ std::string bio_text(BIO* bio);
 std::string name_cn(const X509_NAME* name);
 std::vector<std::pair<std::string, std::string>> name_rdns(const X509_NAME* name);
 SysTime asn1_to_time(const ASN1_TIME* t);
+// The OpenSSL digest for a HashAlg.
+const EVP_MD* evp_md(HashAlg alg);
 
 }  // namespace coco::ossl

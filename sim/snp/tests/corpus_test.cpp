@@ -11,11 +11,13 @@
 
 #include "core/encoding.h"
 #include "core/test_support.h"
+#include "sim_world.h"
 #include "snp/snp.h"
 
 using namespace coco;
 using namespace coco::snp;
 using test::corpus_file;
+using test_world::codes;
 
 namespace {
 
@@ -59,12 +61,6 @@ const Case kCases[] = {
 // Readable names in test output instead of a byte dump.
 [[maybe_unused]] void PrintTo(const Case& c, std::ostream* os) {
   *os << c.report;
-}
-
-std::string codes(const VerifyResult& r) {
-  std::string s;
-  for (const auto& f : r.failures) s += f.code + " (" + f.message + ")\n";
-  return s;
 }
 
 VerifyResult run(const Case& c, VerifyOptions o, const Bytes& raw, const std::vector<CertTableEntry>& certs) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/test_support.h"
+#include "sim_world.h"
 #include "snp/snp.h"
 
 using namespace coco;
@@ -13,10 +14,8 @@ using namespace coco::snp;
 
 namespace {
 
-AmdAuthority& authority() {
-  static AmdAuthority a("snp-tests", test::key_cache_dir());
-  return a;
-}
+using test_world::authority;
+using test_world::codes;
 
 class VerifyWithKds : public ::testing::Test {
  protected:
@@ -49,12 +48,6 @@ class VerifyWithKds : public ::testing::Test {
   std::filesystem::path cache_;
   SignedReport signed_;
 };
-
-std::string codes(const VerifyResult& r) {
-  std::string s;
-  for (const auto& f : r.failures) s += f.code + " (" + f.message + ")\n";
-  return s;
-}
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include "core/encoding.h"
 #include "core/hash.h"
 #include "core/test_support.h"
+#include "sim_world.h"
 #include "snp/snp.h"
 
 using namespace coco;
@@ -12,10 +13,8 @@ using namespace coco::snp;
 
 namespace {
 
-AmdAuthority& authority() {
-  static AmdAuthority a("snp-tests", test::key_cache_dir());
-  return a;
-}
+using test_world::authority;
+using test_world::codes;
 const TrustedRoots& roots() {
   static TrustedRoots r = simulated_roots(authority());
   return r;
@@ -31,11 +30,6 @@ SignedReport make(Product p, bool vlek, std::uint32_t version = 3) {
   d.version = version;
   d.report_data = Bytes{1, 2, 3};
   return *sign_report(authority(), d);
-}
-std::string codes(const VerifyResult& r) {
-  std::string s;
-  for (const auto& f : r.failures) s += f.code + " (" + f.message + ")\n";
-  return s;
 }
 
 }  // namespace
