@@ -30,7 +30,8 @@ using BodyPtr = std::shared_ptr<const Body>;
 struct Term {
   enum class Kind {
     scalar,        // value: null, true, false, number, string (raw strings included)
-    var,           // name: "x", "_" (each "_" is a distinct wildcard), "input", "data"
+    var,           // name: "x", "input", "data"; each "_" gets its own name "$_0", "$_1", ... (per module
+                   // or query, in source order) so that wildcards are independent variables
     ref,           // head + path: x.y[z] (a dot field is a string scalar in path)
     array,         // items
     set,           // items ("{1, 2}"; "set()" is an empty set)
@@ -40,7 +41,7 @@ struct Term {
     object_compr,  // {key: head | body}
     call,          // fn (a var or ref naming the function) + args
     binary,        // op in {"==","!=","<","<=",">",">=","+","-","*","/","%","&","|"}; lhs, rhs
-    unary_minus,   // -lhs (for non-literal operands; "-1" is a scalar)
+    unary_minus,   // -lhs (for non-literal operands, e.g. -x, -f(y); "-1" is a scalar). OPA rejects these.
     membership,    // [key ,] lhs "in" rhs: key (may be null), lhs = value, rhs = collection
     assign,        // lhs := rhs (only as a whole literal expression)
     unify,         // lhs = rhs (only as a whole literal expression)
@@ -97,8 +98,14 @@ struct Rule {
   bool is_default = false;
   // The rule's name as a path below the package: {"p"} for p, {"a","b"} for a.b := 1 (v1 ref heads).
   std::vector<std::string> name;
-  std::vector<TermPtr> args;              // function parameters (terms: vars, or patterns)
-  TermPtr key;                            // partial set element / partial object key
+  std::vector<TermPtr> args;  // function parameters (terms: vars, or patterns)
+  TermPtr key;                // partial set element / partial object key
+  // General ref heads (OPA 1.x), whose ref has a variable or non-string segment that is not simply the
+  // last one. Empty for every other rule.
+  //   partial_object `a[x].b[y] := 1`: name {"a"}, key x, ref_tail ["b", y] (defines a[x].b[y]).
+  //   partial_set `q[x][y] contains 1`: name {"q"}, key 1 (the element), ref_tail [x, y] (the set
+  //   lives at q[x][y]).
+  std::vector<TermPtr> ref_tail;
   TermPtr value;                          // nullptr means `true`
   bool assign = false;                    // head used ':=' (true) or '=' / none
   std::vector<BodyPtr> bodies;            // "p { a } { b }" (v0) gives two bodies; an empty body always holds

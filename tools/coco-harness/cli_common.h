@@ -54,5 +54,6 @@ void progress(const std::string& line);
 void add_snp_commands(CLI::App& app);
 void add_kds_commands(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_rego_commands(CLI::App& app);
 
 }  // namespace coco::cli

@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
   using namespace coco::cli;
   CLI::App app{
       "coco-harness: simulation and conformance harness for Confidential Containers.\n"
-      "Simulates and verifies TEE evidence (AMD SEV-SNP now), serves fake vendor services, and tells\n"
+      "Simulates and verifies TEE evidence (AMD SEV-SNP now), serves fake vendor services, evaluates "
+      "Rego\npolicies, and tells\n"
       "whether a deployment releases secrets exactly when it should.\n"
       "Exit codes: 0 success, 1 verification failed or denied, 2 usage or input error."};
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
   add_run_command(app);
   add_snp_commands(app);
   add_kds_commands(app);
+  add_rego_commands(app);
 
   try {
     app.parse(argc, argv);
