@@ -40,8 +40,9 @@ struct CaseReport {
 // are strings).
 Value value_from_yaml(const YAML::Node& node);
 
-// Runs every case of one YAML file. File-level problems (unreadable, not YAML) become one failed case.
-std::vector<CaseOutcome> run_case_file(const std::filesystem::path& file);
+// Runs every case of one YAML file, reported under `suite`. File-level problems (unreadable, not YAML) become
+// one failed case.
+std::vector<CaseOutcome> run_case_file(const std::filesystem::path& file, const std::string& suite);
 // Every *.yaml / *.yml below each path (files or folders), sorted.
 CaseReport run_cases(const std::vector<std::filesystem::path>& paths);
 

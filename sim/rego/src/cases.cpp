@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/bytes.h"
 #include "rego/engine.h"
 
 namespace coco::rego {
@@ -77,7 +78,13 @@ CaseOutcome run_one(const YAML::Node& c, const std::string& suite, const std::st
   int i = 0;
   if (c["modules"])
     for (const auto& m : c["modules"]) {
-      const std::string text = m.as<std::string>();
+      std::string text = m.as<std::string>();
+      // rego-cpp's cases name module files beside the YAML instead of inlining them.
+      if (text.find('\n') == std::string::npos && text.ends_with(".rego")) {
+        auto f = read_file(std::filesystem::path(file).parent_path() / text);
+        if (!f) return failed("module file: " + f.error().message);
+        text = to_string(*f);
+      }
       const std::string name = "test-" + std::to_string(i++) + ".rego";  // as OPA's driver names them
       auto st = b.add_module(name, text, Dialect::v1);
       // Older cases are written in v0; OPA's suite runs them with the v0 parser.
@@ -92,8 +99,20 @@ CaseOutcome run_one(const YAML::Node& c, const std::string& suite, const std::st
         return failed("parse: " + st.error().message);
       }
     }
+  auto json_beside = [&](const std::string& name) -> std::optional<Value> {
+    auto f = read_file(std::filesystem::path(file).parent_path() / name);
+    if (!f) return std::nullopt;
+    auto j = nlohmann::json::parse(to_string(*f), nullptr, false);
+    if (j.is_discarded()) return std::nullopt;
+    return Value::from_json(j);
+  };
   if (c["data"]) {
     if (auto st = b.add_data(value_from_yaml(c["data"])); !st) return failed(st.error().message);
+  }
+  if (c["data_path"]) {
+    auto d = json_beside(c["data_path"].as<std::string>());
+    if (!d) return failed("data_path " + c["data_path"].as<std::string>() + " does not load");
+    if (auto st = b.add_data(*d); !st) return failed(st.error().message);
   }
   auto policy = b.compile();
   auto check_error = [&](const Error& e) {
@@ -110,6 +129,10 @@ CaseOutcome run_one(const YAML::Node& c, const std::string& suite, const std::st
 
   std::optional<Value> input;
   if (c["input"]) input = value_from_yaml(c["input"]);
+  if (c["input_path"]) {
+    input = json_beside(c["input_path"].as<std::string>());
+    if (!input) return failed("input_path " + c["input_path"].as<std::string>() + " does not load");
+  }
   if (c["input_term"]) {
     auto term = (*policy)->query("__input := " + c["input_term"].as<std::string>(), std::nullopt);
     if (!term || term->solutions.empty()) return failed("input_term does not evaluate");
@@ -171,8 +194,7 @@ CaseOutcome run_one(const YAML::Node& c, const std::string& suite, const std::st
 
 }  // namespace
 
-std::vector<CaseOutcome> run_case_file(const std::filesystem::path& file) {
-  const std::string suite = file.parent_path().filename().string();
+std::vector<CaseOutcome> run_case_file(const std::filesystem::path& file, const std::string& suite) {
   std::vector<CaseOutcome> out;
   YAML::Node root;
   try {
@@ -235,8 +257,15 @@ CaseReport run_cases(const std::vector<std::filesystem::path>& paths) {
   }
   std::sort(files.begin(), files.end());
   CaseReport r;
-  for (const auto& f : files)
-    for (auto& c : run_case_file(f)) r.cases.push_back(std::move(c));
+  for (const auto& f : files) {
+    // The suite is the folder a file sits in, or the file's own name when it sits directly in a folder
+    // that was given (rego-cpp keeps its suites as core.yaml, bugs.yaml, ... side by side).
+    bool top = std::any_of(paths.begin(), paths.end(), [&](const std::filesystem::path& p) {
+      return std::filesystem::is_directory(p) && std::filesystem::equivalent(p, f.parent_path());
+    });
+    const std::string suite = top ? f.stem().string() : f.parent_path().filename().string();
+    for (auto& c : run_case_file(f, suite)) r.cases.push_back(std::move(c));
+  }
   return r;
 }
 
