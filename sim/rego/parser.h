@@ -17,7 +17,8 @@ struct ParseOptions {
   Dialect dialect = Dialect::v1;
 };
 
-// Errors: rego.parse_error, with the message "<file>:<line>:<col>: rego_parse_error: <what>".
+// Errors: rego.rego_parse_error (OPA's code after "rego."), with the message "<file>:<line>:<col>:
+// rego_parse_error: <what>".
 Result<ModulePtr> parse_module(std::string_view file, std::string_view text,
                                const ParseOptions& options = {});
 // A query: one body, e.g. "data.test.p = x" or "x := 1; y := x + 1".

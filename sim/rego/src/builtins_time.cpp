@@ -67,8 +67,9 @@ struct Tm {
 };
 
 Tm breakdown(std::int64_t unix_ns) {
-  const std::int64_t secs = floor_div(unix_ns, kNs);
-  const auto nsec = static_cast<int>(unix_ns - secs * kNs);
+  std::int64_t secs = unix_ns / kNs, rem = unix_ns % kNs;  // no overflow at INT64_MIN
+  if (rem < 0) rem += kNs, --secs;
+  const auto nsec = static_cast<int>(rem);
   const std::int64_t days = floor_div(secs, 86400);
   const auto sod = static_cast<int>(secs - days * 86400);
   const Civil c = civil_from_days(days);

@@ -11,6 +11,7 @@
 
 #include "rego/builtins.h"
 #include "rego/engine.h"
+#include "reorder.h"
 
 namespace coco::rego {
 namespace {
@@ -1299,9 +1300,18 @@ Result<std::shared_ptr<const Policy>> PolicyBuilder::compile() const {
     }
     impl->modules.push_back(std::move(info));
   }
+  // Names that are documents or functions rather than locals, per package (for safety reordering).
+  std::map<Path, std::set<std::string>> package_names;
   for (const auto& info : impl->modules)
+    for (const auto& r : info->module->rules) package_names[info->package].insert(r->name.front());
+  for (const auto& info : impl->modules) {
+    const auto& names = package_names[info->package];
+    auto is_global = [&](const std::string& n) {
+      return n == "input" || n == "data" || names.count(n) > 0 || info->imports.count(n) > 0;
+    };
     for (const auto& r : info->module->rules)
-      if (auto st = add_rule(impl->root, *info, r); !st) return st.error();
+      if (auto st = add_rule(impl->root, *info, detail::reorder_rule(r, is_global)); !st) return st.error();
+  }
   if (auto st = check_tree(impl->root, {}); !st) return st.error();
   return std::make_shared<const Policy>(std::make_shared<const Policy::Impl>(std::move(*impl)));
 }

@@ -85,7 +85,7 @@ Error parse_error(std::string_view file, int line, int col, std::string_view wha
   msg += std::to_string(col);
   msg += ": rego_parse_error: ";
   msg.append(what);
-  return make_error("rego.parse_error", std::move(msg));
+  return make_error("rego.rego_parse_error", std::move(msg));
 }
 
 namespace {

@@ -132,7 +132,7 @@ ModulePtr parse_ok(const std::string& text, Dialect d = Dialect::v1) {
 std::string parse_err(const std::string& text, Dialect d = Dialect::v1) {
   auto r = parse_module("t.rego", text, {d});
   if (r.ok()) return "";
-  EXPECT_EQ(r.error().code, "rego.parse_error");
+  EXPECT_EQ(r.error().code, "rego.rego_parse_error");
   return r.error().message;
 }
 
@@ -796,7 +796,7 @@ TEST(RegoParser, ErrorMessages) {
   EXPECT_EQ(parse_err("package t\nelse := 1"), "t.rego:2:1: rego_parse_error: unexpected else keyword");
   auto r = parse_query("x := ");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "rego.parse_error");
+  EXPECT_EQ(r.error().code, "rego.rego_parse_error");
   EXPECT_EQ(r.error().message, "query:1:6: rego_parse_error: unexpected EOF token");
 }
 
