@@ -132,7 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(!(*m)->package.empty());
       for (const auto& r : (*m)->rules) check_rule(*r);
     } else {
-      check(m.error().code == "rego.parse_error");
+      check(m.error().code == "rego.rego_parse_error");
     }
   }
   auto q = parse_query(text);

@@ -858,7 +858,10 @@ class Evaluator {
       case Rule::Kind::complete: {
         std::optional<Value> value;
         bool value_from_else = false;
-        for (const auto& [rule, mod] : g.rules) {
+        for (const auto& rule_mod : g.rules) {
+          // Named copies: clang 14 cannot capture structured bindings in lambdas.
+          const RulePtr& rule = rule_mod.first;
+          const ModuleInfo* mod = rule_mod.second;
           bool from_else = false;
           auto v = eval_complete_rule(*rule, mod, g.path, &from_else);
           if (!v) continue;
@@ -888,7 +891,9 @@ class Evaluator {
       }
       case Rule::Kind::partial_set: {
         Set out;
-        for (const auto& [rule, mod] : g.rules)
+        for (const auto& rule_mod : g.rules) {
+          const RulePtr& rule = rule_mod.first;
+          const ModuleInfo* mod = rule_mod.second;
           for (const auto& body : rule->bodies) {
             Env env;
             env.module = mod;
@@ -901,11 +906,14 @@ class Evaluator {
               return true;
             });
           }
+        }
         return Value::set(std::move(out));
       }
       case Rule::Kind::partial_object: {
         Object out;
-        for (const auto& [rule, mod] : g.rules)
+        for (const auto& rule_mod : g.rules) {
+          const RulePtr& rule = rule_mod.first;
+          const ModuleInfo* mod = rule_mod.second;
           for (const auto& body : rule->bodies) {
             Env env;
             env.module = mod;
@@ -923,6 +931,7 @@ class Evaluator {
               return true;
             });
           }
+        }
         return Value::object(std::move(out));
       }
       case Rule::Kind::function:
@@ -1090,7 +1099,10 @@ class Evaluator {
   std::optional<Value> call_user(const RuleGroup& g, const std::vector<Value>& args, const Location& loc) {
     DepthGuard guard(*this, loc);
     std::optional<Value> out;
-    for (const auto& [rule, mod] : g.rules) {
+    for (const auto& rule_mod : g.rules) {
+      // Named copies: clang 14 cannot capture structured bindings in lambdas.
+      const RulePtr& rule = rule_mod.first;
+      const ModuleInfo* mod = rule_mod.second;
       auto v = eval_function_rule(*rule, mod, args);
       if (!v) continue;
       if (out && *out != *v)

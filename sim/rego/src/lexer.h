@@ -65,7 +65,7 @@ std::string_view tok_name(Tok t);
 Error parse_error(std::string_view file, int line, int col, std::string_view what);
 
 // Lexes the whole text. The returned tokens end with one Tok::eof token. The text must outlive the
-// tokens (Token::text views into it). Errors (rego.parse_error): illegal characters, NUL bytes,
+// tokens (Token::text views into it). Errors (rego.rego_parse_error): illegal characters, NUL bytes,
 // invalid UTF-8, a byte-order mark other than at the start, unterminated strings, bad escapes,
 // malformed numbers.
 Result<std::vector<Token>> lex(std::string_view file, std::string_view text);

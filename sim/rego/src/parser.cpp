@@ -639,6 +639,9 @@ class Parser {
         path.push_back(std::move(t));
         next();
       } else if (at(Tok::lparen)) {
+        // The function is named by a var or a ref (OPA also parses `(a + b)(x)`; nothing can call it).
+        if (path.empty() && head->kind != Term::Kind::var)
+          return fail("illegal call (operator must be a name)");
         TermPtr call = parse_call(make_ref());
         if (!call) return nullptr;
         if ((at(Tok::dot) || at(Tok::lbrack)) && !tok().ws_before) return parse_ref(std::move(call));

@@ -686,6 +686,8 @@ TEST(RegoParser, RefsAndCalls) {
   EXPECT_EQ(expr("x[1").rfind("ERROR", 0), 0u);
   EXPECT_EQ(expr("f(1").rfind("ERROR", 0), 0u);
   EXPECT_EQ(expr("f(1,,)").rfind("ERROR", 0), 0u);
+  EXPECT_EQ(expr("(a + b)(1)").rfind("ERROR", 0), 0u);  // found by the fuzzer
+  EXPECT_EQ(expr("[1](1)").rfind("ERROR", 0), 0u);
 }
 
 TEST(RegoParser, Composites) {
