@@ -1158,8 +1158,6 @@ class Parser {
     return s;
   }
 
-  // Splits a head ref into the rule's name path and, when allowed, a trailing key: every segment but
-  // (optionally) the last must be a string.
   // Splits a head ref into the rule's name path (the leading strings) and, when allowed, a key (the
   // first other segment) followed by the remaining segments (Rule::ref_tail).
   bool name_and_key(Rule& r, const Head& h, bool allow_key) {
@@ -1184,7 +1182,6 @@ class Parser {
 
   bool parse_head(Head& h) {
     h.name_tok = tok();
-    h.var = std::string(tok().text);
     TermPtr name = var_term(tok());
     h.var = name->name;
     next();
@@ -1225,10 +1222,6 @@ class Parser {
         h.ref = t->fn->path;
         return true;
       }
-    }
-    if (t->kind == Term::Kind::set) {  // `set()` as a rule head
-      h.is_func = true;
-      return true;
     }
     set_error(h.name_tok, "unexpected ident token: expected rule head name");
     return false;
