@@ -66,7 +66,7 @@ struct Rune {
 };
 Rune decode_rune(std::string_view s, std::size_t pos);
 std::vector<char32_t> to_runes(std::string_view s);
-void append_utf8(std::string& out, char32_t cp);
+using ::coco::rego::append_utf8;  // value.h
 std::string from_runes(std::span<const char32_t> runes);
 std::size_t rune_count(std::string_view s);
 bool is_ascii(std::string_view s);

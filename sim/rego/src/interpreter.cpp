@@ -1208,6 +1208,11 @@ class Evaluator {
 
 // ---- Building the rule tree -----------------------------------------------------------------------
 Status add_rule(Node& root, const ModuleInfo& mod, const RulePtr& rule) {
+  if (!rule->ref_tail.empty())
+    return make_error("rego.rego_compile_error",
+                      rule->loc.to_string() +
+                          ": rego_compile_error: general rule ref heads with variables after the key "
+                          "(e.g. a[x].b[y]) are not supported");
   Path path = mod.package;
   path.insert(path.end(), rule->name.begin(), rule->name.end());
   Node* n = &root;
