@@ -853,6 +853,24 @@ class Evaluator {
     return result;
   }
 
+  // Calls on_solution(rule, env) for every solution of every body of every rule in the group (partial
+  // rules collect them all).
+  template <typename F>
+  void for_each_body_solution(const RuleGroup& g, F&& on_solution) {
+    for (const auto& rule_mod : g.rules) {
+      const Rule& rule = *rule_mod.first;
+      for (const auto& body : rule.bodies) {
+        Env env;
+        env.module = rule_mod.second;
+        DepthGuard guard(*this, rule.loc);
+        eval_body(*body, 0, env, [&]() {
+          on_solution(rule, env);
+          return true;
+        });
+      }
+    }
+  }
+
   std::optional<Value> compute_group(const RuleGroup& g) {
     switch (g.kind) {
       case Rule::Kind::complete: {
@@ -891,47 +909,27 @@ class Evaluator {
       }
       case Rule::Kind::partial_set: {
         Set out;
-        for (const auto& rule_mod : g.rules) {
-          const RulePtr& rule = rule_mod.first;
-          const ModuleInfo* mod = rule_mod.second;
-          for (const auto& body : rule->bodies) {
-            Env env;
-            env.module = mod;
-            DepthGuard guard(*this, rule->loc);
-            eval_body(*body, 0, env, [&]() {
-              eval_term(*rule->key, env, [&](const Value& v) {
-                out.insert(v);
-                return true;
-              });
-              return true;
-            });
-          }
-        }
+        for_each_body_solution(g, [&](const Rule& rule, Env& env) {
+          eval_term(*rule.key, env, [&](const Value& v) {
+            out.insert(v);
+            return true;
+          });
+        });
         return Value::set(std::move(out));
       }
       case Rule::Kind::partial_object: {
         Object out;
-        for (const auto& rule_mod : g.rules) {
-          const RulePtr& rule = rule_mod.first;
-          const ModuleInfo* mod = rule_mod.second;
-          for (const auto& body : rule->bodies) {
-            Env env;
-            env.module = mod;
-            DepthGuard guard(*this, rule->loc);
-            eval_body(*body, 0, env, [&]() {
-              eval_term(*rule->key, env, [&](const Value& key) {
-                return eval_term(rule->value ? *rule->value : true_term(), env, [&](const Value& val) {
-                  auto it = out.find(key);
-                  if (it != out.end() && it->second != val)
-                    fail("eval_conflict_error", rule->loc, "object keys must be unique");
-                  out[key] = val;
-                  return true;
-                });
-              });
+        for_each_body_solution(g, [&](const Rule& rule, Env& env) {
+          eval_term(*rule.key, env, [&](const Value& key) {
+            return eval_term(rule.value ? *rule.value : true_term(), env, [&](const Value& val) {
+              auto it = out.find(key);
+              if (it != out.end() && it->second != val)
+                fail("eval_conflict_error", rule.loc, "object keys must be unique");
+              out[key] = val;
               return true;
             });
-          }
-        }
+          });
+        });
         return Value::object(std::move(out));
       }
       case Rule::Kind::function:

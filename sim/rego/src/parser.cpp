@@ -743,11 +743,25 @@ class Parser {
       next();
       return a;
     }
-    if (at(Tok::bar) && potential_compr) {
+    if (at(Tok::bar))
+      return comprehension_or_collection(std::move(head), l, s, potential_compr, Tok::rbrack,
+                                         Term::Kind::array_compr, Term::Kind::array);
+    restore(s);
+    auto a = mk(Term::Kind::array, l);
+    if (!parse_term_list(Tok::rbrack, a->items)) return nullptr;
+    next();
+    return a;
+  }
+
+  // After `[head |` or `{head |`: a comprehension when a body follows; otherwise (OPA's fallback, when the
+  // body fails at a comma) re-read from `s` as a plain array or set.
+  TermPtr comprehension_or_collection(TermPtr head, const Location& l, const State& s, bool potential_compr,
+                                      Tok close, Term::Kind compr_kind, Term::Kind collection_kind) {
+    if (potential_compr) {
       next();
-      if (BodyPtr body = parse_body(Tok::rbrack)) {
+      if (BodyPtr body = parse_body(close)) {
         next();
-        auto c = mk(Term::Kind::array_compr, l);
+        auto c = mk(compr_kind, l);
         c->compr_head = std::move(head);
         c->body = std::move(body);
         return c;
@@ -755,10 +769,10 @@ class Parser {
       if (!at(Tok::comma)) return nullptr;
     }
     restore(s);
-    auto a = mk(Term::Kind::array, l);
-    if (!parse_term_list(Tok::rbrack, a->items)) return nullptr;
+    auto coll = mk(collection_kind, l);
+    if (!parse_term_list(close, coll->items)) return nullptr;
     next();
-    return a;
+    return coll;
   }
 
   // parseSetOrObject: `{}` (empty object), sets, objects and their comprehensions.
@@ -805,24 +819,9 @@ class Parser {
       next();
       return st;
     }
-    if (at(Tok::bar)) {
-      if (potential_compr) {
-        next();
-        if (BodyPtr body = parse_body(Tok::rbrace)) {
-          next();
-          auto c = mk(Term::Kind::set_compr, l);
-          c->compr_head = std::move(head);
-          c->body = std::move(body);
-          return c;
-        }
-        if (!at(Tok::comma)) return nullptr;
-      }
-      restore(s);
-      auto st = mk(Term::Kind::set, l);
-      if (!parse_term_list(Tok::rbrace, st->items)) return nullptr;
-      next();
-      return st;
-    }
+    if (at(Tok::bar))
+      return comprehension_or_collection(std::move(head), l, s, potential_compr, Tok::rbrace,
+                                         Term::Kind::set_compr, Term::Kind::set);
     return nullptr;
   }
 
