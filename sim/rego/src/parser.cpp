@@ -729,23 +729,9 @@ class Parser {
     State s = save();
     TermPtr head = parse_term();
     if (!head) return nullptr;
-    if (at(Tok::rbrack)) {
-      next();
-      auto a = mk(Term::Kind::array, l);
-      a->items.push_back(std::move(head));
-      return a;
-    }
-    if (at(Tok::comma)) {
-      next();
-      auto a = mk(Term::Kind::array, l);
-      a->items.push_back(std::move(head));
-      if (!parse_term_list(Tok::rbrack, a->items)) return nullptr;
-      next();
-      return a;
-    }
-    if (at(Tok::bar))
-      return comprehension_or_collection(std::move(head), l, s, potential_compr, Tok::rbrack,
-                                         Term::Kind::array_compr, Term::Kind::array);
+    if (at(Tok::rbrack) || at(Tok::comma) || at(Tok::bar))
+      return collection_after_head(l, s, std::move(head), potential_compr, Tok::rbrack, Term::Kind::array,
+                                   Term::Kind::array_compr);
     restore(s);
     auto a = mk(Term::Kind::array, l);
     if (!parse_term_list(Tok::rbrack, a->items)) return nullptr;
@@ -805,23 +791,28 @@ class Parser {
   }
 
   TermPtr parse_set(const Location& l, const State& s, TermPtr head, bool potential_compr) {
-    if (at(Tok::rbrace)) {
+    return collection_after_head(l, s, std::move(head), potential_compr, Tok::rbrace, Term::Kind::set,
+                                 Term::Kind::set_compr);
+  }
+
+  // After the first element of an array or set: the closing token, more elements, or `|` and a
+  // comprehension body. Anything else is not this collection (nullptr).
+  TermPtr collection_after_head(const Location& l, const State& s, TermPtr head, bool potential_compr,
+                                Tok close, Term::Kind collection_kind, Term::Kind compr_kind) {
+    if (at(close) || at(Tok::comma)) {
+      const bool more = at(Tok::comma);
       next();
-      auto st = mk(Term::Kind::set, l);
-      st->items.push_back(std::move(head));
-      return st;
-    }
-    if (at(Tok::comma)) {
-      next();
-      auto st = mk(Term::Kind::set, l);
-      st->items.push_back(std::move(head));
-      if (!parse_term_list(Tok::rbrace, st->items)) return nullptr;
-      next();
-      return st;
+      auto coll = mk(collection_kind, l);
+      coll->items.push_back(std::move(head));
+      if (more) {
+        if (!parse_term_list(close, coll->items)) return nullptr;
+        next();
+      }
+      return coll;
     }
     if (at(Tok::bar))
-      return comprehension_or_collection(std::move(head), l, s, potential_compr, Tok::rbrace,
-                                         Term::Kind::set_compr, Term::Kind::set);
+      return comprehension_or_collection(std::move(head), l, s, potential_compr, close, compr_kind,
+                                         collection_kind);
     return nullptr;
   }
 
