@@ -87,6 +87,8 @@ struct HttpServerOptions {
   int threads = 1;
   std::optional<TlsServerConfig> tls;
   std::size_t max_body_bytes = 1 << 20;  // larger request bodies get 413
+  // The answer to a body over the limit; default: 413 text/plain naming the limit.
+  std::optional<HttpResponse> body_too_large_response;
   // Time allowed for a TLS handshake, and for each request to arrive complete; an idle keep-alive
   // connection is closed after this too.
   std::chrono::milliseconds read_timeout{10'000};

@@ -11,12 +11,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/bytes.h"
 #include "core/crypto.h"
@@ -55,11 +54,11 @@ Key generate_rsa_key(int bits);
 // alg names as they appear in headers. ES256 needs a P-256 key, ES384 P-384, RS256 RSA, EdDSA Ed25519.
 // ECDSA signatures are the JWS raw r||s form (RFC 7518 3.4), not DER.
 struct CompactJws {
-  nlohmann::json header;      // decoded protected header
-  std::string header_b64;     // as received
-  std::string payload_b64;    // as received
-  std::string payload;        // decoded payload bytes
-  Bytes signature;            // decoded
+  nlohmann::json header;    // decoded protected header
+  std::string header_b64;   // as received
+  std::string payload_b64;  // as received
+  std::string payload;      // decoded payload bytes
+  Bytes signature;          // decoded
   std::string signing_input() const { return header_b64 + "." + payload_b64; }
 };
 
@@ -74,7 +73,7 @@ Result<CompactJws> jws_parse(std::string_view token);
 Status jws_verify(const CompactJws& jws, const Key& public_key);
 
 struct JwtValidation {
-  std::int64_t now = 0;            // unix seconds
+  std::int64_t now = 0;              // unix seconds
   std::int64_t leeway_seconds = 60;  // jsonwebtoken's default
   bool require_exp = true;
   bool validate_nbf = false;

@@ -329,6 +329,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void on_read(error_code ec, std::size_t) {
     if (ec == bhttp::error::end_of_stream) return graceful_close();
     if (ec == bhttp::error::body_limit) {
+      if (opts().body_too_large_response) return send(*opts().body_too_large_response, true);
       return send(HttpResponse::text(
                       413, "request body larger than " + std::to_string(opts().max_body_bytes) + " bytes\n"),
                   true);

@@ -1,0 +1,89 @@
+#include <string>
+
+#include "core/encoding.h"
+#include "snp/evidence_json.h"
+#include "trustee/verifier.h"
+
+namespace coco::trustee {
+
+Bytes regularize(ByteView data, std::size_t size) {
+  Bytes out(size, 0);
+  std::copy_n(data.begin(), std::min(size, data.size()), out.begin());
+  return out;
+}
+
+namespace {
+
+// Trustee's sample verifier: no signature, report_data compared without padding, fixed platform claims.
+class SampleVerifier final : public Verifier {
+ public:
+  Result<nlohmann::json> evaluate(const VerifyRequest& req) const override {
+    const auto& ev = req.evidence;
+    if (!ev.is_object() || !ev.contains("svn") || !ev["svn"].is_string()) {
+      return make_error("trustee.evidence_invalid", "sample evidence must be an object with a string `svn`");
+    }
+    std::string report_data;
+    if (ev.contains("report_data")) {
+      if (!ev["report_data"].is_string()) {
+        return make_error("trustee.evidence_invalid", "sample evidence `report_data` must be a string");
+      }
+      report_data = ev["report_data"].get<std::string>();
+    }
+    if (req.report_data) {
+      auto decoded = base64_decode(report_data);
+      if (!decoded || *decoded != *req.report_data) {
+        return make_error("trustee.report_data_mismatch",
+                          "sample evidence report_data is not the digest of this session's runtime data");
+      }
+    }
+    nlohmann::json claims = {
+        {"svn", ev["svn"]},         {"report_data", report_data},
+        {"launch_digest", "abcde"}, {"platform_version", {{"major", 1}, {"minor", 4}}},
+        {"debug", false},
+    };
+    if (req.init_data_hash) claims["init_data"] = base64_encode(*req.init_data_hash);
+    return claims;
+  }
+};
+
+class SnpVerifier final : public Verifier {
+ public:
+  explicit SnpVerifier(SnpVerifierOptions options) : opts_(std::move(options)) {}
+
+  Result<nlohmann::json> evaluate(const VerifyRequest& req) const override {
+    auto evidence = snp::evidence_from_json(req.evidence);
+    if (!evidence) return evidence.error();
+    snp::VerifyOptions vo = snp::VerifyOptions::trustee();
+    vo.roots = opts_.roots;
+    vo.fetch_vcek = opts_.fetch_vcek;
+    vo.chain_cache = opts_.chain_cache.get();
+    if (opts_.now) vo.now = opts_.now();
+    if (req.report_data) vo.report_data = regularize(*req.report_data, 64);
+    if (req.init_data_hash) vo.host_data = regularize(*req.init_data_hash, 32);
+    snp::VerifyResult result = snp::verify_evidence(*evidence, vo);
+    if (!result.ok()) {
+      // The first failure names the reason; the rest are in the message for people.
+      Error first = result.failures.front();
+      for (std::size_t i = 1; i < result.failures.size(); ++i) {
+        first.message += "; " + result.failures[i].code;
+      }
+      return first;
+    }
+    return snp::trustee_claims(evidence->report, result.product);
+  }
+
+ private:
+  SnpVerifierOptions opts_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Verifier> make_sample_verifier() {
+  return std::make_shared<SampleVerifier>();
+}
+
+std::shared_ptr<const Verifier> make_snp_verifier(SnpVerifierOptions options) {
+  return std::make_shared<SnpVerifier>(std::move(options));
+}
+
+}  // namespace coco::trustee

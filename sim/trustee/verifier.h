@@ -1,0 +1,64 @@
+// Evidence verifiers of the Attestation Service (deps/verifier in Trustee): each takes the TEE's evidence
+// JSON plus the expected runtime-data digest and init-data digest, checks the evidence, and returns the
+// claims exactly as Trustee's verifier for that TEE shapes them (trustee.md 3.1), including the
+// `report_data` and `init_data` keys that the claims transform later lifts to the top level.
+//
+// Registered now: `sample` (no signature; report_data must equal the digest exactly) and `snp` (full chain,
+// signature, TCB, VMPL 0, report_data padded to 64 bytes, host_data = init-data digest padded to 32).
+// tdx, az-snp-vtpm and az-tdx-vtpm register the same way when their modules land.
+//
+// Error codes: trustee.evidence_invalid (the JSON is not this TEE's evidence), trustee.report_data_mismatch,
+// trustee.init_data_mismatch, and the snp.* reasons of snp/verify.h for SNP evidence.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "snp/verify.h"
+#include "trustee/tee.h"
+
+namespace coco::trustee {
+
+struct VerifyRequest {
+  const nlohmann::json& evidence;
+  std::optional<Bytes> report_data;     // the 48/64-byte runtime-data digest, unpadded; nullopt: not checked
+  std::optional<Bytes> init_data_hash;  // the init-data digest, unpadded; nullopt: no init-data was sent
+};
+
+class Verifier {
+ public:
+  virtual ~Verifier() = default;
+  virtual Result<nlohmann::json> evaluate(const VerifyRequest& request) const = 0;
+};
+
+class VerifierRegistry {
+ public:
+  void add(Tee tee, std::shared_ptr<const Verifier> verifier) { verifiers_[tee] = std::move(verifier); }
+  const Verifier* find(Tee tee) const {
+    auto it = verifiers_.find(tee);
+    return it == verifiers_.end() ? nullptr : it->second.get();
+  }
+
+ private:
+  std::map<Tee, std::shared_ptr<const Verifier>> verifiers_;
+};
+
+std::shared_ptr<const Verifier> make_sample_verifier();
+
+struct SnpVerifierOptions {
+  const snp::TrustedRoots* roots = nullptr;  // default: AMD's real roots
+  snp::VcekFetcher fetch_vcek;               // for evidence without a cert chain (KDS)
+  std::function<SysTime()> now;              // certificate validity time; default: the clock
+  std::shared_ptr<snp::ChainCache> chain_cache = std::make_shared<snp::ChainCache>();
+};
+std::shared_ptr<const Verifier> make_snp_verifier(SnpVerifierOptions options = {});
+
+// Trustee's regularize_data: zero-pad at the end or truncate to `size`.
+Bytes regularize(ByteView data, std::size_t size);
+
+}  // namespace coco::trustee
