@@ -50,6 +50,8 @@ struct KbsClientOptions {
   std::optional<std::string> ca_pem;
   bool insecure_skip_verify = false;
   TeeKeyType key_type = TeeKeyType::ec_p256;
+  // Use this TEE key instead of a fresh one (passport mode: the key a stored token is bound to).
+  std::optional<TeeKey> tee_key;
   std::optional<std::string> init_data_toml;  // sent as "init-data": {"format":"toml","body": ...}
   std::string protocol_version =
       std::string(kKbsProtocolVersion);  // overridable so tests can send a wrong one

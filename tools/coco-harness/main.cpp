@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   add_snp_commands(app);
   add_kds_commands(app);
   add_rego_commands(app);
+  add_kbs_commands(app);
 
   try {
     app.parse(argc, argv);

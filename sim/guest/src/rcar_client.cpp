@@ -142,7 +142,7 @@ KbsHttpError parse_kbs_error(int status, std::string body) {
 KbsClient::KbsClient(KbsClientOptions options, std::unique_ptr<EvidenceProvider> provider)
     : opts_(std::move(options)),
       provider_(std::move(provider)),
-      tee_key_(TeeKey::generate(opts_.key_type)),
+      tee_key_(opts_.tee_key ? *opts_.tee_key : TeeKey::generate(opts_.key_type)),
       http_(client_options(opts_.ca_pem, opts_.insecure_skip_verify)) {
   opts_.url = trim_trailing_slashes(opts_.url);
 }
