@@ -7,6 +7,7 @@
 // default, Trustee's payload limit (payload_request_size MiB, answered with actix's 413), clean stop().
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,6 +45,8 @@ struct KbsOptions {
   std::vector<Cert> token_signer_chain;
   std::vector<Cert> trusted_token_certs;  // in addition to attestation_token.trusted_certs_paths
   std::string version = "0.4.0";
+  // Called for every error answer with the hidden cause (Trustee logs it; clients only see the detail).
+  std::function<void(const HttpRequest&, const KbsError&)> on_error;
 };
 
 class Kbs {
@@ -71,7 +74,7 @@ class Kbs {
  private:
   explicit Kbs(KbsOptions options);
   HttpResponse route(const HttpRequest& request);
-  HttpResponse error(const KbsError& e) const { return error_response(e, opts_.status_mapping); }
+  HttpResponse error(const KbsError& e) const;
   HttpResponse auth(const HttpRequest& request);
   HttpResponse attest(const HttpRequest& request);
   HttpResponse set_attestation_policy(const HttpRequest& request);
@@ -89,6 +92,7 @@ class Kbs {
   std::unique_ptr<ResourceStore> resources_;
   ResourcePolicy resource_policy_;
   SessionStore sessions_;
+  std::atomic<std::int64_t> last_sweep_{0};
   Metrics metrics_;
   std::unique_ptr<HttpServer> server_;
 };

@@ -3,9 +3,9 @@
 // claims exactly as Trustee's verifier for that TEE shapes them (trustee.md 3.1), including the
 // `report_data` and `init_data` keys that the claims transform later lifts to the top level.
 //
-// Registered now: `sample` (no signature; report_data must equal the digest exactly) and `snp` (full chain,
-// signature, TCB, VMPL 0, report_data padded to 64 bytes, host_data = init-data digest padded to 32).
-// tdx, az-snp-vtpm and az-tdx-vtpm register the same way when their modules land.
+// Registered now: `sample` and `sampledevice` (no signature; report_data must equal the digest exactly) and
+// `snp` (full chain, signature, TCB, VMPL 0, report_data padded to 64 bytes, host_data = init-data digest
+// padded to 32). tdx, az-snp-vtpm and az-tdx-vtpm register the same way when their modules land.
 //
 // Error codes: trustee.evidence_invalid (the JSON is not this TEE's evidence), trustee.report_data_mismatch,
 // trustee.init_data_mismatch, and the snp.* reasons of snp/verify.h for SNP evidence.
@@ -49,6 +49,8 @@ class VerifierRegistry {
 };
 
 std::shared_ptr<const Verifier> make_sample_verifier();
+// `sampledevice`: the sample TEE as an additional (GPU-class) device; claims {svn, report_data}.
+std::shared_ptr<const Verifier> make_sampledevice_verifier();
 
 struct SnpVerifierOptions {
   const snp::TrustedRoots* roots = nullptr;  // default: AMD's real roots

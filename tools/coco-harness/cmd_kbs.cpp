@@ -84,6 +84,12 @@ void add_serve(CLI::App& group) {
       roots = std::make_unique<snp::TrustedRoots>(snp::simulated_roots(*authority));
       o.snp.roots = roots.get();
     }
+    // Trustee hides why an attestation failed from the client and logs it; so do we, on stderr.
+    o.on_error = [](const HttpRequest& req, const trustee::KbsError& e) {
+      if (globals().quiet) return;
+      std::cerr << req.method << " " << req.target << ": " << trustee::variant_name(e.kind) << ": "
+                << e.detail << (e.cause.empty() ? "" : " (" + e.cause + ")") << "\n";
+    };
     o.snp.fetch_vcek = snp::make_kds_fetcher(a->kds_url.empty() ? std::string(snp::kKdsBaseUrl) : a->kds_url);
     auto kbs = need(trustee::Kbs::create(std::move(o)), "kbs serve");
     SignalGate gate;  // before start(): the server's threads inherit the blocked mask

@@ -107,6 +107,15 @@ std::pair<std::string, std::uint16_t> split_socket(const std::string& socket) {
 
 }  // namespace
 
+namespace {
+thread_local const HttpRequest* current_request = nullptr;
+}  // namespace
+
+HttpResponse Kbs::error(const KbsError& e) const {
+  if (opts_.on_error && current_request) opts_.on_error(*current_request, e);
+  return error_response(e, opts_.status_mapping);
+}
+
 Kbs::Kbs(KbsOptions options)
     : opts_(std::move(options)), sessions_(opts_.config.attestation_service.timeout_min) {}
 
@@ -128,6 +137,7 @@ Result<std::unique_ptr<Kbs>> Kbs::create(KbsOptions options) {
   as.rvps = std::make_shared<Rvps>(rvps_path);
   if (auto st = as.rvps->load_error(); !st) return st.error();
   as.verifiers.add(Tee::sample, make_sample_verifier());
+  as.verifiers.add(Tee::sampledevice, make_sampledevice_verifier());
   as.verifiers.add(Tee::snp, make_snp_verifier(kbs->opts_.snp));
   if (kbs->opts_.token_signer) {
     as.signer_key = kbs->opts_.token_signer;
@@ -172,7 +182,9 @@ HttpResponse Kbs::handle(const HttpRequest& request) {
     metrics_.inc(Metrics::http_requests);
     metrics_.connection_delta(1);
   }
+  current_request = &request;
   HttpResponse res = route(request);
+  current_request = nullptr;
   if (counted) {
     metrics_.connection_delta(-1);
     metrics_.request_done(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
@@ -240,7 +252,12 @@ HttpResponse Kbs::auth(const HttpRequest& request) {
     return fail(
         auth_failed("KBS Client Protocol Version Mismatch: expect =0.4.0 while the request is " + version));
   }
-  Session s = sessions_.create(*tee, request.body, now());
+  // Trustee deletes expired sessions every 60 s in a background task; sweeping here on /auth, the only
+  // call that adds sessions, bounds the store the same way without a thread.
+  const std::int64_t t = now();
+  std::int64_t last = last_sweep_.load();
+  if (t - last >= 60 && last_sweep_.compare_exchange_strong(last, t)) sessions_.sweep(t);
+  Session s = sessions_.create(*tee, request.body, t);
   metrics_.inc(Metrics::auth_successes);
   nlohmann::ordered_json challenge;
   challenge["nonce"] = s.nonce;

@@ -15,8 +15,11 @@ Bytes regularize(ByteView data, std::size_t size) {
 namespace {
 
 // Trustee's sample verifier: no signature, report_data compared without padding, fixed platform claims.
+// As `sampledevice` (a GPU-class device in additional evidence) the claims are only svn and report_data.
 class SampleVerifier final : public Verifier {
  public:
+  explicit SampleVerifier(bool device) : device_(device) {}
+
   Result<nlohmann::json> evaluate(const VerifyRequest& req) const override {
     const auto& ev = req.evidence;
     if (!ev.is_object() || !ev.contains("svn") || !ev["svn"].is_string()) {
@@ -36,6 +39,7 @@ class SampleVerifier final : public Verifier {
                           "sample evidence report_data is not the digest of this session's runtime data");
       }
     }
+    if (device_) return nlohmann::json{{"svn", ev["svn"]}, {"report_data", report_data}};
     nlohmann::json claims = {
         {"svn", ev["svn"]},         {"report_data", report_data},
         {"launch_digest", "abcde"}, {"platform_version", {{"major", 1}, {"minor", 4}}},
@@ -44,6 +48,9 @@ class SampleVerifier final : public Verifier {
     if (req.init_data_hash) claims["init_data"] = base64_encode(*req.init_data_hash);
     return claims;
   }
+
+ private:
+  bool device_;
 };
 
 class SnpVerifier final : public Verifier {
@@ -79,7 +86,11 @@ class SnpVerifier final : public Verifier {
 }  // namespace
 
 std::shared_ptr<const Verifier> make_sample_verifier() {
-  return std::make_shared<SampleVerifier>();
+  return std::make_shared<SampleVerifier>(false);
+}
+
+std::shared_ptr<const Verifier> make_sampledevice_verifier() {
+  return std::make_shared<SampleVerifier>(true);
 }
 
 std::shared_ptr<const Verifier> make_snp_verifier(SnpVerifierOptions options) {

@@ -542,3 +542,49 @@ TEST_F(KbsApi, SnpForgedSignatureIsRejected) {
 
 }  // namespace
 }  // namespace coco::trustee::test
+
+namespace coco::trustee::test {
+namespace {
+
+// Additional device evidence (a GPU-class sampledevice) becomes submod gpu0, judged by default_gpu, and is
+// bound to {nonce, tee-pubkey} without the additional-evidence member (trustee.md 1.5).
+TEST_F(KbsFixture, AdditionalDeviceEvidenceBecomesGpu0) {
+  Key key = jose::generate_ec_key(Curve::p256);
+  auto jwk = tee_jwk(key, "ECDH-ES+A256KW");
+  std::string nonce = auth("sample").json["nonce"];
+  nlohmann::json device_rd = {{"tee-pubkey", jwk}, {"nonce", nonce}};
+  Bytes device_digest = sha384(as_bytes(*jose::jcs_canonicalize(device_rd)));
+  std::string additional =
+      nlohmann::json{{"sampledevice", {{"svn", "2"}, {"report_data", base64_encode(device_digest)}}}}.dump();
+  nlohmann::json body = attestation_body(jwk, nonce, sample_evidence(runtime_digest(jwk, nonce, additional)));
+  body["tee-evidence"]["additional_evidence"] = additional;
+  Reply r = call("POST", "/kbs/v0/attest", body.dump(), cookie_headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto claims = nlohmann::json::parse(jose::jws_parse(r.json["token"].get<std::string>())->payload);
+  ASSERT_TRUE(claims["submods"].contains("gpu0"));
+  EXPECT_EQ(claims["submods"]["gpu0"]["ear.veraison.annotated-evidence"]["sampledevice"]["svn"], "2");
+  EXPECT_EQ(claims["submods"]["gpu0"]["ear.status"], "contraindicated");
+  EXPECT_EQ(claims["submods"]["cpu0"]["ear.veraison.annotated-evidence"]["runtime_data_claims"]
+                  ["additional-evidence"],
+            additional);
+
+  // A device bound to the primary's digest instead of its own fails the whole attestation.
+  std::vector<std::string> causes;
+  KbsOptions o;
+  o.config = test_config();
+  o.clock = [this] { return clock_; };
+  o.on_error = [&causes](const HttpRequest&, const KbsError& e) { causes.push_back(e.cause); };
+  kbs_ = *Kbs::create(std::move(o));
+  nonce = auth("sample").json["nonce"];
+  additional =
+      nlohmann::json{{"sampledevice", {{"svn", "2"}, {"report_data", base64_encode(Bytes(48, 1))}}}}.dump();
+  body = attestation_body(jwk, nonce, sample_evidence(runtime_digest(jwk, nonce, additional)));
+  body["tee-evidence"]["additional_evidence"] = additional;
+  Reply bad = call("POST", "/kbs/v0/attest", body.dump(), cookie_headers());
+  EXPECT_EQ(bad.detail(), "Attestation error: RCAR handshake Attest failed");
+  ASSERT_EQ(causes.size(), 1u);
+  EXPECT_NE(causes[0].find("trustee.report_data_mismatch"), std::string::npos) << causes[0];
+}
+
+}  // namespace
+}  // namespace coco::trustee::test
