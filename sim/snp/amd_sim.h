@@ -58,7 +58,8 @@ class AmdAuthority {
   // Lazily creates (or loads from the cache) the product's ARK/ASK/ASVK. Thread-safe.
   const AmdCa& ca(Product product);
   // Issue a VCEK for (chip_id, tcb), or a VLEK for (csp, tcb). Keys are derived from the seed and the
-  // request, so the same request always gives the same key.
+  // request, so the same request always gives the same key; the certificate is issued once per request
+  // and then reused, as a real chip keeps its VCEK for a TCB (and a verifier's chain cache can work).
   IssuedVek issue_vcek(const VekRequest& req);
   IssuedVek issue_vlek(const VekRequest& req);
   // The KDS `cert_chain` PEM: ASK (or ASVK) first, then ARK.
@@ -73,6 +74,8 @@ class AmdAuthority {
   AmdValidity validity_;
   std::mutex mu_;
   std::map<Product, std::unique_ptr<AmdCa>> cas_;
+  std::mutex vek_mu_;
+  std::map<std::string, IssuedVek> veks_;  // by request (role, product, hwID or CSP, TCB, product name)
 };
 
 // Default simulated product name in the VCEK productName extension.

@@ -224,6 +224,12 @@ IssuedVek AmdAuthority::issue_vek(const VekRequest& req, bool vlek) {
   const std::string label = (vlek ? "vlek/" : "vcek/") + product_name(req.product) + "/" +
                             (vlek ? *csp : hex_encode(*hwid)) + "/" +
                             std::to_string(encode_tcb(tcb, req.product));
+  const std::string name = req.product_name.value_or(default_product_name(req.product, req.stepping, vlek));
+  const std::string memo_key = label + "/" + name;
+  {
+    std::lock_guard lock(vek_mu_);
+    if (auto it = veks_.find(memo_key); it != veks_.end()) return it->second;
+  }
   IssuedVek out;
   out.key = ec_key_from_seed(Curve::p384, as_bytes(seed_), label);
   CertSpec s;
@@ -232,13 +238,12 @@ IssuedVek AmdAuthority::issue_vek(const VekRequest& req, bool vlek) {
   s.not_before = validity_.vek_not_before;
   s.not_after = validity_.vek_not_after;
   s.subject_key = out.key;
-  s.extensions = vek_extensions(
-      req.product, req.product_name.value_or(default_product_name(req.product, req.stepping, vlek)), tcb,
-      hwid, csp);
+  s.extensions = vek_extensions(req.product, name, tcb, hwid, csp);
   auto built = build_cert(s, vlek ? c.asvk_key : c.ask_key, SigAlg::rsa_pss_sha384, vlek ? &c.asvk : &c.ask);
   if (!built) throw std::runtime_error(built.error().message);
   out.cert = *built;
-  return out;
+  std::lock_guard lock(vek_mu_);
+  return veks_.emplace(memo_key, out).first->second;
 }
 
 IssuedVek AmdAuthority::issue_vcek(const VekRequest& req) {
