@@ -7,6 +7,7 @@
 
 #include "core/encoding.h"
 #include "core/hash.h"
+#include "core/json_text.h"
 #include "jose/jose.h"
 
 namespace coco::guest {
@@ -23,7 +24,7 @@ std::string dump(const json& j) {
 
 // Parses without exceptions; a discarded value on failure.
 json parse(std::string_view text) {
-  return json::parse(text.begin(), text.end(), nullptr, false);
+  return parse_json_limited(text);
 }
 
 std::string trim_trailing_slashes(std::string url) {

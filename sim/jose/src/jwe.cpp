@@ -8,6 +8,7 @@
 
 #include "core/encoding.h"
 #include "core/hash.h"
+#include "core/json_text.h"
 #include "internal.h"
 #include "jose/jose.h"
 
@@ -399,7 +400,7 @@ Result<Bytes> jwe_decrypt(const Jwe& jwe, const Key& private_key) {
     return malformed("JWE is too large");
   auto header_bytes = b64u_decode(jwe.protected_b64);
   if (!header_bytes) return malformed("JWE protected header is not base64url");
-  const auto header = nlohmann::json::parse(header_bytes->begin(), header_bytes->end(), nullptr, false);
+  const auto header = parse_json_limited(to_string(*header_bytes));
   if (header.is_discarded() || !header.is_object())
     return malformed("JWE protected header is not a JSON object");
   const std::string* alg_name = detail::string_member(header, "alg");

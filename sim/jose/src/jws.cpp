@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/encoding.h"
+#include "core/json_text.h"
 #include "internal.h"
 #include "jose/jose.h"
 
@@ -192,7 +193,7 @@ Result<CompactJws> jws_parse(std::string_view token) {
   auto sig_bytes = detail::b64u_decode(sig_b64);
   if (!header_bytes || !payload_bytes || !sig_bytes)
     return jose_error("jws_malformed", "JWS part is not unpadded base64url");
-  jws.header = nlohmann::json::parse(header_bytes->begin(), header_bytes->end(), nullptr, false);
+  jws.header = parse_json_limited(to_string(*header_bytes));
   if (jws.header.is_discarded() || !jws.header.is_object())
     return jose_error("jws_malformed", "JWS header is not a JSON object");
   if (!detail::string_member(jws.header, "alg"))

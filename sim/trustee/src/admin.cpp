@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
 #include "jose/jose.h"
 
 namespace coco::trustee {
@@ -28,7 +29,7 @@ Result<AdminAuth> AdminAuth::create(const AdminConfig& config) {
         return make_error("trustee.admin_config_invalid",
                           "cannot read JWK set " + path + " (coco-harness reads JWK sets from files only)");
       }
-      auto j = nlohmann::json::parse(to_string(*text), nullptr, false);
+      auto j = parse_json_limited(to_string(*text));
       if (!j.is_object() || !j.contains("keys") || !j["keys"].is_array()) {
         return make_error("trustee.admin_config_invalid", path + " is not a JWK set");
       }
@@ -79,7 +80,7 @@ std::optional<std::string> AdminAuth::check(const HttpRequest& request, std::int
   }
   auto jws = jose::jws_parse(std::string_view(*header).substr(7));
   if (!jws) return "Failed to parse HTTP Auth Bearer header";
-  auto claims = nlohmann::json::parse(jws->payload, nullptr, false);
+  auto claims = parse_json_limited(jws->payload);
   bool verified = false;
   for (const auto& p : providers_) {
     jose::JwtValidation v;

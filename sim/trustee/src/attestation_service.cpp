@@ -5,6 +5,7 @@
 
 #include "core/encoding.h"
 #include "core/hash.h"
+#include "core/json_text.h"
 #include "jose/jose.h"
 #include "trustee/default_policies.h"
 #include "trustee/ear.h"
@@ -201,7 +202,7 @@ Result<AttestationOutcome> AttestationService::attest(const AttestationRequest& 
   nlohmann::json additional;
   std::vector<Item> items{{req.tee, &req.evidence}};
   if (!req.additional_evidence.empty()) {
-    additional = nlohmann::json::parse(req.additional_evidence, nullptr, false);
+    additional = parse_json_limited(req.additional_evidence);
     if (!additional.is_object()) {
       return make_error("trustee.evidence_invalid",
                         "additional evidence is not a JSON object of TEE evidence");

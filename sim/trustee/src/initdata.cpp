@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/hash.h"
+#include "core/json_text.h"
 
 namespace coco::trustee {
 namespace {
@@ -95,32 +96,6 @@ nlohmann::json to_json(const toml::node& n) {
   }
 }
 
-// serde_json refuses input nested 128 levels deep or more; mirror that before parsing (it also keeps
-// nlohmann's recursive destructor away from pathological input).
-bool nesting_within_serde_limit(std::string_view s) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth >= 128) return false;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return true;
-}
-
 // Trustee extract_policy_data: from the `{` of the first "policy_data := {" to the end of the text,
 // parsed as exactly one JSON value.
 std::optional<nlohmann::json> extract_policy_data(std::string_view rego) {
@@ -128,8 +103,7 @@ std::optional<nlohmann::json> extract_policy_data(std::string_view rego) {
   const auto at = rego.find(kStart);
   if (at == std::string_view::npos) return std::nullopt;
   const std::string_view json_text = rego.substr(at + kStart.size() - 1);
-  if (!nesting_within_serde_limit(json_text)) return std::nullopt;
-  nlohmann::json v = nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  nlohmann::json v = parse_json_limited(json_text);
   if (v.is_discarded()) return std::nullopt;
   return v;
 }

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/encoding.h"
+#include "core/json_text.h"
 #include "jose/jose.h"
 
 namespace coco::trustee {
@@ -60,30 +61,40 @@ bool jwe_key_supported(const nlohmann::json& jwk) {
   return false;
 }
 
-// semver 2.0 as the Rust `semver` crate parses it: MAJOR.MINOR.PATCH, no leading zeros, optional
-// -prerelease and +build. Returns {major.minor.patch, has_prerelease}.
-std::optional<std::pair<std::string, bool>> parse_semver(std::string_view v) {
-  std::string_view core = v.substr(0, v.find_first_of("-+"));
-  bool pre = v.size() > core.size() && v[core.size()] == '-';
-  int parts = 0;
-  std::size_t pos = 0;
-  while (pos <= core.size()) {
-    std::size_t end = core.find('.', pos);
-    if (end == std::string_view::npos) end = core.size();
-    std::string_view n = core.substr(pos, end - pos);
-    if (n.empty() || n.find_first_not_of("0123456789") != std::string_view::npos ||
-        (n.size() > 1 && n[0] == '0')) {
-      return std::nullopt;
+// semver 2.0 as the Rust `semver` crate parses it: MAJOR.MINOR.PATCH without leading zeros, then an
+// optional -prerelease and +build, each a dot-separated list of non-empty [0-9A-Za-z-] identifiers
+// (numeric prerelease identifiers without leading zeros). Returns {"M.m.p", has_prerelease}.
+bool numeric(std::string_view n) {
+  return !n.empty() && n.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+bool identifiers_valid(std::string_view list, bool prerelease) {
+  for (const std::string& id : split(list, '.')) {
+    if (id.empty() ||
+        id.find_first_not_of("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-") !=
+            std::string::npos) {
+      return false;
     }
-    ++parts;
-    pos = end + 1;
+    if (prerelease && numeric(id) && id.size() > 1 && id[0] == '0') return false;
   }
-  if (parts != 3) return std::nullopt;
-  if (v.size() > core.size()) {
-    std::string_view rest = v.substr(core.size() + 1);
-    if (rest.empty()) return std::nullopt;
+  return true;
+}
+
+std::optional<std::pair<std::string, bool>> parse_semver(std::string_view v) {
+  const std::size_t plus = v.find('+');
+  std::string_view build = plus == std::string_view::npos ? std::string_view() : v.substr(plus + 1);
+  std::string_view rest = v.substr(0, plus);
+  const std::size_t dash = rest.find('-');
+  std::string_view pre = dash == std::string_view::npos ? std::string_view() : rest.substr(dash + 1);
+  std::string_view core = rest.substr(0, dash);
+  const auto nums = split(core, '.');
+  if (nums.size() != 3) return std::nullopt;
+  for (const auto& n : nums) {
+    if (!numeric(n) || (n.size() > 1 && n[0] == '0')) return std::nullopt;
   }
-  return std::pair{std::string(core), pre};
+  if (dash != std::string_view::npos && !identifiers_valid(pre, true)) return std::nullopt;
+  if (plus != std::string_view::npos && !identifiers_valid(build, false)) return std::nullopt;
+  return std::pair{std::string(core), dash != std::string_view::npos};
 }
 
 // kbs-types' TeePubKey is tagged by kty: EC needs crv, alg, x, y; RSA needs alg, n, e (all strings).
@@ -236,7 +247,7 @@ HttpResponse Kbs::auth(const HttpRequest& request) {
     metrics_.inc(Metrics::auth_errors);
     return error(e);
   };
-  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  auto body = parse_json_limited(request.body);
   if (!body.is_object() || !body.contains("version") || !body["version"].is_string() ||
       !body.contains("tee") || !body["tee"].is_string() || !body.contains("extra-params")) {
     return fail(
@@ -277,7 +288,7 @@ HttpResponse Kbs::attest(const HttpRequest& request) {
   auto id = cookie ? session_id_from_cookie_header(*cookie) : std::nullopt;
   if (!id) return fail("no kbs-session-id cookie");
 
-  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  auto body = parse_json_limited(request.body);
   const nlohmann::json* runtime = body.is_object() ? member(body, "runtime-data") : nullptr;
   const nlohmann::json* evidence = body.is_object() ? member(body, "tee-evidence") : nullptr;
   if (!runtime || !runtime->is_object() || !evidence || !evidence->is_object() ||
@@ -332,7 +343,7 @@ HttpResponse Kbs::attest(const HttpRequest& request) {
 }
 
 HttpResponse Kbs::set_attestation_policy(const HttpRequest& request) {
-  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  auto body = parse_json_limited(request.body);
   auto failed = [&](std::string cause) {
     return error(attestation_error("Set Attestation Policy failed", std::move(cause)));
   };
@@ -349,7 +360,7 @@ HttpResponse Kbs::set_attestation_policy(const HttpRequest& request) {
 }
 
 HttpResponse Kbs::set_resource_policy(const HttpRequest& request) {
-  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  auto body = parse_json_limited(request.body);
   if (body.is_discarded()) return error(parse_policy_error("Illegal SetPolicy Request Json"));
   if (!body.is_object() || !body.contains("policy")) {
     return error(parse_policy_error("No `policy` field inside SetPolicy Request Json"));

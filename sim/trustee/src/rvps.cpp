@@ -8,40 +8,15 @@
 
 #include "core/bytes.h"
 #include "core/encoding.h"
+#include "core/json_text.h"
 
 namespace coco::trustee {
 namespace {
 
 constexpr const char* kMessageVersion = "0.1.0";
 
-// serde_json refuses input nested 128 levels deep or more.
-bool nesting_within_serde_limit(std::string_view s) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth >= 128) return false;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return true;
-}
-
 std::optional<nlohmann::json> parse_json(std::string_view text) {
-  if (!nesting_within_serde_limit(text)) return std::nullopt;
-  nlohmann::json v = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  nlohmann::json v = parse_json_limited(text);
   if (v.is_discarded()) return std::nullopt;
   return v;
 }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/encoding.h"
+#include "core/json_text.h"
 #include "jose/jose.h"
 
 namespace coco::trustee {
@@ -80,7 +81,7 @@ Result<TokenVerifier> TokenVerifier::create(const AttestationTokenConfig& config
     }
     auto text = read_file(path);
     if (!text) return make_error("trustee.token_config_invalid", "cannot read JWK set " + path);
-    auto j = nlohmann::json::parse(to_string(*text), nullptr, false);
+    auto j = parse_json_limited(to_string(*text));
     if (!j.is_object() || !j.contains("keys") || !j["keys"].is_array()) {
       return make_error("trustee.token_config_invalid", path + " is not a JWK set ({\"keys\": [...]})");
     }
@@ -135,7 +136,7 @@ Result<nlohmann::json> TokenVerifier::verify(std::string_view token, std::int64_
   }
   auto st = jose::jws_verify(*jws, *key);
   if (!st) return st.error();
-  auto claims = nlohmann::json::parse(jws->payload, nullptr, false);
+  auto claims = parse_json_limited(jws->payload);
   if (!claims.is_object()) return make_error("jose.jws_malformed", "the token payload is not a JSON object");
   jose::JwtValidation validation;
   validation.now = now;

@@ -63,11 +63,24 @@ TEST_F(KbsApi, AuthErrors) {
             "Attestation error: RCAR handshake Auth failed: KBS Client Protocol Version Mismatch: "
             "expect =0.4.0 while the request is 0.2.0");
   EXPECT_EQ(auth("sample", "0.4.1").status, 401);
-  for (const char* unparseable : {"0.4", "v0.4.0", "00.4.0", "banana"}) {
+  for (const char* unparseable : {"0.4", "v0.4.0", "00.4.0", "banana", "0.4.0+build..7", "0.4.0+bu$ld",
+                                  "0.4.0-", "0.4.0-01", "0.4.0+"}) {
     EXPECT_EQ(auth("sample", unparseable).detail(),
               "Attestation error: RCAR handshake Auth failed: failed to parse KBS version");
   }
   EXPECT_EQ(auth("sample", "0.4.0+build.7").status, 200);  // semver ignores build metadata
+  // serde_json's recursion limit: 128 levels of nesting are not JSON to Trustee.
+  std::string deep = std::string(127, '[') + std::string(127, ']');
+  EXPECT_EQ(call("POST", "/kbs/v0/auth", R"({"version":"0.4.0","tee":"sample","extra-params":)" + deep + "}")
+                .status,
+            401);
+  deep = std::string(126, '[') + std::string(126, ']');
+  EXPECT_EQ(call("POST", "/kbs/v0/auth", R"({"version":"0.4.0","tee":"sample","extra-params":)" + deep + "}")
+                .status,
+            200);
+  // A million levels (well within the payload limit) must not take the KBS down.
+  deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  EXPECT_EQ(call("POST", "/kbs/v0/attest", R"({"runtime-data":)" + deep + "}", cookie_headers()).status, 401);
   Reply no_extra = call("POST", "/kbs/v0/auth", R"({"version":"0.4.0","tee":"sample"})");
   EXPECT_EQ(no_extra.detail(), "Attestation error: RCAR handshake Auth failed: deserialize Request");
   EXPECT_EQ(auth("sample", "0.4.0-rc1").status, 401);
