@@ -5,8 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -14,6 +14,10 @@
 #include "core/http.h"
 #include "core/result.h"
 #include "trustee/config.h"
+
+namespace re2 {
+class RE2;
+}
 
 namespace coco::trustee {
 
@@ -34,7 +38,7 @@ class AdminAuth {
   };
   struct Acl {
     std::string role;
-    std::regex pattern;
+    std::shared_ptr<const re2::RE2> pattern;  // RE2: the syntax of Rust's regex crate, which Trustee uses
   };
   AdminConfig config_;
   std::vector<Provider> providers_;

@@ -1,5 +1,7 @@
 #include "trustee/admin.h"
 
+#include <re2/re2.h>
+
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.h"
@@ -41,12 +43,12 @@ Result<AdminAuth> AdminAuth::create(const AdminConfig& config) {
     a.providers_.push_back(std::move(p));
   }
   for (const auto& rule : config.acls) {
-    try {
-      a.acls_.push_back({rule.role, std::regex(rule.allowed_endpoints, std::regex::ECMAScript)});
-    } catch (const std::regex_error& e) {
+    auto re = std::make_shared<const re2::RE2>(rule.allowed_endpoints, re2::RE2::Quiet);
+    if (!re->ok()) {
       return make_error("trustee.admin_config_invalid",
-                        "ACL regex for role " + rule.role + " does not compile: " + e.what());
+                        "ACL regex for role " + rule.role + " does not compile: " + re->error());
     }
+    a.acls_.push_back({rule.role, std::move(re)});
   }
   return a;
 }
@@ -107,7 +109,7 @@ std::optional<std::string> AdminAuth::check(const HttpRequest& request, std::int
   if (acls_.empty() && !config_.require_role) return std::nullopt;
   const std::string role = claims["role"].get<std::string>();
   for (const auto& acl : acls_) {
-    if (acl.role == role && std::regex_match(request.target, acl.pattern)) return std::nullopt;
+    if (acl.role == role && re2::RE2::FullMatch(request.target, *acl.pattern)) return std::nullopt;
   }
   return "Role " + role + " not allowed for path " + request.target;
 }
