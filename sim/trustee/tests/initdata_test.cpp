@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/encoding.h"
+#include "core/test_support.h"
 
 namespace coco::trustee {
 namespace {
@@ -16,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path shared_path(const std::string& rel) {
-  return fs::path(COCO_SHARED_DIR) / rel;
+  return coco::test::shared_dir() / rel;  // $COCO_SHARED_DIR overrides the build-time path
 }
 
 std::string slurp(const fs::path& p) {
