@@ -18,4 +18,11 @@ std::string_view allow_all_resource_policy();
 std::string_view deny_all_resource_policy();
 std::string_view affirming_resource_policy();  // every submod affirming, at least one submod
 
+// The validated pattern's Trustee chart (pattern.md 1.8), GPU disabled: `default_cpu` trusts Azure vTPM
+// evidence whose PCRs 3, 8, 9, 11 and 12 are reference values (snp_pcrNN / tdx_pcrNN), and bare-metal SNP
+// and TDX whose init-data digest is in reference value `init_data`; the resource policy releases only when
+// every submod is affirming.
+std::string_view pattern_cpu_policy();
+std::string_view pattern_resource_policy();
+
 }  // namespace coco::trustee

@@ -266,4 +266,61 @@ allow if {
 )rego";
 }
 
+std::string_view pattern_cpu_policy() {
+  return R"rego(package policy
+
+import rego.v1
+
+default executables := 33
+default hardware := 97
+default configuration := 36
+
+trust_claims := {
+	"executables": executables,
+	"hardware": hardware,
+	"configuration": configuration,
+}
+
+# pcrs_known(evidence, prefix): PCRs 3, 8, 9, 11 and 12 are each one of the reference values <prefix>NN.
+pcrs_known(ev, prefix) if {
+	every n in ["03", "08", "09", "11", "12"] {
+		ev.tpm[concat("", ["pcr", n])] in query_reference_value(concat("", [prefix, n]))
+	}
+}
+
+executables := 3 if pcrs_known(input["az-snp-vtpm"], "snp_pcr")
+
+hardware := 2 if input["az-snp-vtpm"]
+
+configuration := 2 if input["az-snp-vtpm"]
+
+executables := 3 if pcrs_known(input["az-tdx-vtpm"], "tdx_pcr")
+
+hardware := 2 if {
+	input["az-tdx-vtpm"].quote.header.tee_type == "81000000"
+	input["az-tdx-vtpm"].quote.header.vendor_id == "939a7233f79c4ca9940a0db3957f0607"
+}
+
+configuration := 2 if input["az-tdx-vtpm"]
+
+# Bare metal: the init-data the peer-pod VM was launched with must be a known one.
+bare_metal if input.snp
+
+bare_metal if input.tdx
+
+executables := 3 if {
+	bare_metal
+	input.init_data in query_reference_value("init_data")
+}
+
+hardware := 2 if bare_metal
+
+configuration := 2 if bare_metal
+)rego";
+}
+
+std::string_view pattern_resource_policy() {
+  return affirming_resource_policy();
+}
+
 }  // namespace coco::trustee

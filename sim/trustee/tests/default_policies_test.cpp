@@ -160,6 +160,49 @@ TEST(DefaultPolicies, CpuPolicyMatchesTrustee) {
   }
 }
 
+TEST(DefaultPolicies, PatternPoliciesMatchTheChart) {
+  COCO_REQUIRE_CORPUS();
+  auto chart = [](const std::string& rel) {
+    return to_string(coco::test::read_or_die(coco::test::shared_dir() /
+                                             "rego-corpus/policies/trustee-chart/extracted" / rel));
+  };
+  nlohmann::json pcrs = {{"pcr03", "a3"}, {"pcr08", "a8"}, {"pcr09", "a9"}, {"pcr11", "b1"}, {"pcr12", "b2"}};
+  nlohmann::json pcrs_off = pcrs;
+  pcrs_off["pcr08"] = "ff";
+  const nlohmann::json rvs = {{"snp_pcr03", {"a3"}}, {"snp_pcr08", {"a8"}}, {"snp_pcr09", {"a9"}},
+                              {"snp_pcr11", {"b1"}}, {"snp_pcr12", {"b2"}}, {"tdx_pcr03", {"a3"}},
+                              {"tdx_pcr08", {"a8"}}, {"tdx_pcr09", {"a9"}}, {"tdx_pcr11", {"b1"}},
+                              {"tdx_pcr12", {"b2"}}, {"init_data", {"1d"}}};
+  nlohmann::json tdx_quote = {
+      {"header", {{"tee_type", "81000000"}, {"vendor_id", "939a7233f79c4ca9940a0db3957f0607"}}}};
+  nlohmann::json foreign_quote = {{"header", {{"tee_type", "00000000"}}}};
+  const std::vector<nlohmann::json> inputs{{{"az-snp-vtpm", {{"tpm", pcrs}}}},
+                                           {{"az-snp-vtpm", {{"tpm", pcrs_off}}}},
+                                           {{"az-tdx-vtpm", {{"tpm", pcrs}, {"quote", tdx_quote}}}},
+                                           {{"az-tdx-vtpm", {{"tpm", pcrs}, {"quote", foreign_quote}}}},
+                                           {{"snp", snp_claims()}, {"init_data", "1d"}},
+                                           {{"snp", snp_claims()}, {"init_data", "2e"}},
+                                           {{"tdx", tdx_claims("UpToDate")}, {"init_data", "1d"}},
+                                           {{"sample", {{"svn", "1"}}}},
+                                           nlohmann::json::object()};
+  for (const auto& rv : {rvs, nlohmann::json::object()}) {
+    auto ours = compile(std::string(pattern_cpu_policy()), rv);
+    auto theirs = compile(chart("default_cpu.gpu-disabled.rego"), rv);
+    for (const auto& in : inputs) {
+      SCOPED_TRACE(in.dump());
+      EXPECT_EQ(eval(*ours, "data.policy.trust_claims", in), eval(*theirs, "data.policy.trust_claims", in));
+    }
+  }
+  auto ours = compile(std::string(pattern_resource_policy()), {});
+  auto theirs = compile(chart("resource-policy.rego"), {});
+  for (const char* status : {"affirming", "warning"}) {
+    nlohmann::json in = {{"submods", {{"cpu0", {{"ear.status", status}}}}}};
+    EXPECT_EQ(eval(*ours, "data.policy.allow", in), eval(*theirs, "data.policy.allow", in));
+  }
+  EXPECT_EQ(eval(*ours, "data.policy.allow", {{"submods", nlohmann::json::object()}}),
+            eval(*theirs, "data.policy.allow", {{"submods", nlohmann::json::object()}}));
+}
+
 TEST(DefaultPolicies, ResourcePoliciesMatchTrustee) {
   COCO_REQUIRE_CORPUS();
   const std::vector<std::pair<std::string_view, std::string>> pairs{
