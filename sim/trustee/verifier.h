@@ -60,7 +60,4 @@ struct SnpVerifierOptions {
 };
 std::shared_ptr<const Verifier> make_snp_verifier(SnpVerifierOptions options = {});
 
-// Trustee's regularize_data: zero-pad at the end or truncate to `size`.
-Bytes regularize(ByteView data, std::size_t size);
-
 }  // namespace coco::trustee

@@ -6,12 +6,6 @@
 
 namespace coco::trustee {
 
-Bytes regularize(ByteView data, std::size_t size) {
-  Bytes out(size, 0);
-  std::copy_n(data.begin(), std::min(size, data.size()), out.begin());
-  return out;
-}
-
 namespace {
 
 // Trustee's sample verifier: no signature, report_data compared without padding, fixed platform claims.
@@ -65,8 +59,9 @@ class SnpVerifier final : public Verifier {
     vo.fetch_vcek = opts_.fetch_vcek;
     vo.chain_cache = opts_.chain_cache.get();
     if (opts_.now) vo.now = opts_.now();
-    if (req.report_data) vo.report_data = regularize(*req.report_data, 64);
-    if (req.init_data_hash) vo.host_data = regularize(*req.init_data_hash, 32);
+    // snp::verify_report pads or truncates these to the report's field sizes, as Trustee's regularize_data.
+    vo.report_data = req.report_data;
+    vo.host_data = req.init_data_hash;
     snp::VerifyResult result = snp::verify_evidence(*evidence, vo);
     if (!result.ok()) {
       // The first failure names the reason; the rest are in the message for people.
