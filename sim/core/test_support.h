@@ -3,7 +3,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -38,6 +40,29 @@ inline Bytes read_or_die(const std::filesystem::path& p) {
 inline Bytes corpus_file(const std::string& rel) {
   return read_or_die(shared_dir() / "corpus" / rel);
 }
+
+// A fresh directory path under the system temp directory, unique per process and instance, removed with
+// everything in it at destruction. `create` = false leaves it absent (for code that must create it).
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix, bool create = true) {
+    static std::atomic<int> n{0};
+    path_ = std::filesystem::temp_directory_path() /
+            (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    std::filesystem::remove_all(path_);
+    if (create) std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace coco::test
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "core/clock.h"
 #include "core/encoding.h"
 #include "core/hash.h"
 #include "core/json_text.h"
@@ -365,9 +366,7 @@ Result<std::optional<std::string>> KbsAdminClient::authorization() const {
   json header = json::object();
   header["alg"] = *alg;
   header["typ"] = "JWT";
-  const auto now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const auto now = unix_now();
   json payload = json::object();
   if (claims_.issuer) payload["iss"] = *claims_.issuer;
   payload["role"] = claims_.role;

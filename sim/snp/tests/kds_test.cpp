@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <random>
 
 #include "core/encoding.h"
+#include "core/test_support.h"
 #include "snp/certs.h"
 
 using namespace coco;
@@ -33,25 +33,6 @@ Tcb turin_tcb() {
   return Tcb{1, 1, 1, 4, 81};
 }
 
-// A fresh, empty cache directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("coco-kds-test-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 class Kds : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -70,7 +51,7 @@ class Kds : public ::testing::Test {
     return HttpClient().get(kds_->url() + path_and_query);
   }
 
-  TempDir cache_;
+  coco::test::TempDir cache_{"coco-kds-test"};
   std::unique_ptr<FakeKds> kds_;
 };
 

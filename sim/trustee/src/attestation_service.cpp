@@ -3,6 +3,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "core/clock.h"
 #include "core/encoding.h"
 #include "core/hash.h"
 #include "core/json_text.h"
@@ -13,11 +14,6 @@
 
 namespace coco::trustee {
 namespace {
-
-std::int64_t system_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The verifier claims -> policy input transform of Trustee's EAR broker (trustee.md 3.2).
 nlohmann::json transform_claims(nlohmann::json claims, Tee tee, const nlohmann::json& runtime_data,
@@ -48,7 +44,7 @@ Result<Bytes> runtime_data_digest(Tee tee, const nlohmann::json& runtime_data) {
 AttestationService::AttestationService(Options options) : opts_(std::move(options)) {}
 
 Result<std::unique_ptr<AttestationService>> AttestationService::create(Options options) {
-  if (!options.clock) options.clock = system_now;
+  if (!options.clock) options.clock = unix_now;
   if (!options.rvps) options.rvps = std::make_shared<Rvps>();
   std::unique_ptr<AttestationService> as(new AttestationService(std::move(options)));
   as->signer_ = as->opts_.signer_key ? *as->opts_.signer_key : jose::generate_ec_key(Curve::p256);

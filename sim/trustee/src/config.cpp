@@ -13,36 +13,12 @@
 #include <utility>
 
 #include "core/bytes.h"
+#include "toml_support.h"
 
 namespace coco::trustee {
 namespace {
 
 constexpr const char* kInvalid = "trustee.config_invalid";
-
-std::string_view type_name(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    default:
-      return "nothing";
-  }
-}
 
 std::string dquote(std::string_view s) {
   return "\"" + std::string(s) + "\"";
@@ -83,7 +59,7 @@ class Section {
 
   void type_error(std::string_view key, std::string_view want, const toml::node& got) {
     ctx_->fail("`" + key_path(key) + "` must be " + std::string(want) + ", found " +
-               std::string(type_name(got)));
+               std::string(toml_type_name(got)));
   }
 
   bool str(std::string_view key, std::string& out) {
@@ -147,7 +123,7 @@ class Section {
       const auto* s = (*arr)[i].as_string();
       if (s == nullptr) {
         ctx_->fail("`" + key_path(key) + "[" + std::to_string(i) + "]` must be a string, found " +
-                   std::string(type_name((*arr)[i])));
+                   std::string(toml_type_name((*arr)[i])));
         return false;
       }
       v.push_back(s->get());
@@ -179,7 +155,7 @@ class Section {
       const std::string p = key_path(key) + "[" + std::to_string(i) + "]";
       const auto* t = (*arr)[i].as_table();
       if (t == nullptr) {
-        ctx_->fail("`" + p + "` must be a table, found " + std::string(type_name((*arr)[i])));
+        ctx_->fail("`" + p + "` must be a table, found " + std::string(toml_type_name((*arr)[i])));
         return {};
       }
       out.emplace_back(*ctx_, t, p);
@@ -644,17 +620,9 @@ const PluginConfig* KbsConfig::plugin(std::string_view name) const {
 }
 
 Result<KbsConfig> parse_kbs_config(std::string_view toml_text) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text);
-  } catch (const toml::parse_error& e) {
-    const auto& b = e.source().begin;
-    return make_error(kInvalid, "kbs-config.toml is not valid TOML at line " + std::to_string(b.line) +
-                                    ", column " + std::to_string(b.column) + ": " +
-                                    std::string(e.description()));
-  } catch (const std::exception& e) {
-    return make_error(kInvalid, std::string("kbs-config.toml could not be parsed: ") + e.what());
-  }
+  auto parsed = parse_toml_document(toml_text, "kbs-config.toml", kInvalid);
+  if (!parsed) return parsed.error();
+  toml::table& root = *parsed;
 
   Ctx ctx;
   KbsConfig cfg;

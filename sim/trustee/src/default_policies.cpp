@@ -1,11 +1,16 @@
 #include "trustee/default_policies.h"
 
+#include <string>
+
 namespace coco::trustee {
 
-// AR4SI codes: 33/97/36 mean "not recognized"/"hardware not recognized"/"configuration unavailable",
-// which the EAR tiers rank as warning/contraindicated/warning; 2-4 are affirming.
-std::string_view default_cpu_policy() {
-  return R"rego(package policy
+namespace {
+
+// What both attestation policies of the EAR broker start with: the eight AR4SI claims, "no assertion"
+// (0) except the three a TEE must earn. AR4SI codes: 33/97/36 mean "not recognized"/"hardware not
+// recognized"/"configuration unavailable", which the EAR tiers rank as warning/contraindicated/warning;
+// 2-4 are affirming.
+constexpr std::string_view kTrustClaimsPrelude = R"rego(package policy
 
 import rego.v1
 
@@ -28,7 +33,12 @@ trust_claims := {
 	"storage-opaque": storage_opaque,
 	"sourced-data": sourced_data,
 }
+)rego";
 
+}  // namespace
+
+std::string_view default_cpu_policy() {
+  static const std::string text = std::string(kTrustClaimsPrelude) + R"rego(
 # rv_in(v, id): v is one of the reference values registered under id.
 rv_in(v, id) if v in query_reference_value(id)
 
@@ -183,38 +193,17 @@ else := {}
 identifiers_uids := {"container_uids": container_uids} if count(container_uids) > 0
 else := {}
 )rego";
+  return text;
 }
 
 std::string_view default_gpu_policy() {
-  return R"rego(package policy
-
-import rego.v1
-
-default executables := 33
-default hardware := 97
-default configuration := 36
-default file_system := 0
-default instance_identity := 0
-default runtime_opaque := 0
-default storage_opaque := 0
-default sourced_data := 0
-
-trust_claims := {
-	"instance-identity": instance_identity,
-	"configuration": configuration,
-	"executables": executables,
-	"file-system": file_system,
-	"hardware": hardware,
-	"runtime-opaque": runtime_opaque,
-	"storage-opaque": storage_opaque,
-	"sourced-data": sourced_data,
-}
-
+  static const std::string text = std::string(kTrustClaimsPrelude) + R"rego(
 # Trustee's shipped GPU policy reads data.reference.*, which the AS never supplies: sample devices therefore
 # stay at the defaults unless a user installs their own default_gpu policy. (Its NVIDIA rules are out of
 # scope: coco-harness has no NVIDIA verifier.)
 hardware := 2 if input.sampledevice.svn in data.reference.device_svn
 )rego";
+  return text;
 }
 
 std::string_view default_resource_policy() {

@@ -11,37 +11,13 @@
 
 #include "core/hash.h"
 #include "core/json_text.h"
+#include "toml_support.h"
 
 namespace coco::trustee {
 namespace {
 
 constexpr const char* kInvalid = "trustee.initdata_invalid";
 constexpr const char* kUnsupported = "trustee.initdata_algorithm_unsupported";
-
-std::string_view type_name(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    default:
-      return "nothing";
-  }
-}
 
 HashAlg hash_alg(InitDataAlg a) {
   switch (a) {
@@ -123,17 +99,9 @@ std::string_view initdata_alg_name(InitDataAlg alg) {
 }
 
 Result<InitData> parse_initdata_toml(std::string_view toml_text) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text);
-  } catch (const toml::parse_error& e) {
-    const auto& b = e.source().begin;
-    return make_error(kInvalid, "init-data is not valid TOML at line " + std::to_string(b.line) +
-                                    ", column " + std::to_string(b.column) + ": " +
-                                    std::string(e.description()));
-  } catch (const std::exception& e) {
-    return make_error(kInvalid, std::string("init-data could not be parsed: ") + e.what());
-  }
+  auto parsed = parse_toml_document(toml_text, "init-data", kInvalid);
+  if (!parsed) return parsed.error();
+  toml::table& root = *parsed;
 
   InitData out;
   out.raw = std::string(toml_text);
@@ -143,7 +111,7 @@ Result<InitData> parse_initdata_toml(std::string_view toml_text) {
     return make_error(kInvalid, "init-data has no `version` (write version = \"0.1.0\")");
   if (!version->is_string())
     return make_error(kInvalid, "init-data `version` must be a string such as \"0.1.0\", found " +
-                                    std::string(type_name(*version)));
+                                    std::string(toml_type_name(*version)));
   out.version = version->as_string()->get();
 
   const toml::node* alg = root.get("algorithm");
@@ -151,7 +119,7 @@ Result<InitData> parse_initdata_toml(std::string_view toml_text) {
     return make_error(kInvalid, "init-data has no `algorithm` (write \"sha256\", \"sha384\" or \"sha512\")");
   if (!alg->is_string())
     return make_error(kInvalid,
-                      "init-data `algorithm` must be a string, found " + std::string(type_name(*alg)));
+                      "init-data `algorithm` must be a string, found " + std::string(toml_type_name(*alg)));
   const std::string& a = alg->as_string()->get();
   if (a == "sha256") {
     out.algorithm = InitDataAlg::sha256;
@@ -180,13 +148,13 @@ Result<InitData> parse_initdata_toml(std::string_view toml_text) {
   if (data == nullptr) return make_error(kInvalid, "init-data has no [data] table");
   const toml::table* table = data->as_table();
   if (table == nullptr)
-    return make_error(kInvalid,
-                      "init-data `data` must be a table of strings, found " + std::string(type_name(*data)));
+    return make_error(
+        kInvalid, "init-data `data` must be a table of strings, found " + std::string(toml_type_name(*data)));
   for (auto&& [k, v] : *table) {
     const auto* s = v.as_string();
     if (s == nullptr)
       return make_error(kInvalid, "init-data `data.\"" + std::string(k.str()) +
-                                      "\"` must be a string, found " + std::string(type_name(v)));
+                                      "\"` must be a string, found " + std::string(toml_type_name(v)));
     out.data.emplace(std::string(k.str()), s->get());
   }
   return out;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/encoding.h"
 #include "core/json_text.h"
 #include "jose/jose.h"
@@ -11,11 +12,6 @@ namespace coco::trustee {
 namespace {
 
 constexpr std::string_view kPrefix = "/kbs/v0/";
-
-std::int64_t system_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
@@ -135,7 +131,7 @@ Kbs::~Kbs() {
 }
 
 Result<std::unique_ptr<Kbs>> Kbs::create(KbsOptions options) {
-  if (!options.clock) options.clock = system_now;
+  if (!options.clock) options.clock = unix_now;
   std::unique_ptr<Kbs> kbs(new Kbs(std::move(options)));
   const KbsConfig& cfg = kbs->opts_.config;
 

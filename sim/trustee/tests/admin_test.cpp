@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "core/test_support.h"
 #include "jose/jose.h"
 
 namespace coco::trustee {
@@ -15,12 +16,7 @@ constexpr std::int64_t kNow = 1'800'000'000;
 
 class AdminAuthTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("coco-admin-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    ASSERT_TRUE(write_file(dir_ / "admin.pub", as_bytes(public_key_to_pem(key_))));
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_TRUE(write_file(dir_ / "admin.pub", as_bytes(public_key_to_pem(key_)))); }
 
   AdminConfig authenticated(std::optional<std::string> issuer = "issuer",
                             std::optional<std::string> aud = "kbs") {
@@ -47,7 +43,8 @@ class AdminAuthTest : public ::testing::Test {
     return r;
   }
 
-  std::filesystem::path dir_;
+  coco::test::TempDir tmp_{"coco-admin-test"};
+  const std::filesystem::path& dir_ = tmp_.path();
   Key key_ = jose::ed25519_key_from_seed(as_bytes(std::string("admin")), "test");
 };
 

@@ -10,28 +10,12 @@
 #include <sstream>
 #include <thread>
 
+#include "core/test_support.h"
+
 namespace coco::trustee {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    static int n = 0;
-    path_ = fs::temp_directory_path() /
-            ("resource-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::remove_all(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 Bytes b(std::string_view s) {
   return to_bytes(as_bytes(s));
@@ -122,13 +106,13 @@ TEST(MemoryStore, Basics) {
 }
 
 TEST(DirectoryStore, Basics) {
-  TempDir dir;
+  coco::test::TempDir dir("resource-store-test", false);
   auto store = make_directory_store(dir.path() / "repository");
   exercise(*store);
 }
 
 TEST(DirectoryStore, TrusteeLocalFsLayout) {
-  TempDir dir;
+  coco::test::TempDir dir("resource-store-test", false);
   const fs::path ns = dir.path() / "storage" / "repository";
   auto store = make_directory_store(ns);
   ASSERT_TRUE(store->put("one/two/three", b("0123456789abcdef")).ok());
@@ -147,7 +131,7 @@ TEST(DirectoryStore, TrusteeLocalFsLayout) {
 }
 
 TEST(DirectoryStore, ReadsOlderNestedLayout) {
-  TempDir dir;
+  coco::test::TempDir dir("resource-store-test", false);
   const fs::path repo = dir.path() / "kbs" / "repository";
   // The chart / older resource plugin layout: dir/repo/type/tag.
   write(repo / "default" / "kbsres1" / "key1", "nested-1");
@@ -175,7 +159,7 @@ TEST(DirectoryStore, ReadsOlderNestedLayout) {
 }
 
 TEST(DirectoryStore, MissingDirectoryAndIoErrors) {
-  TempDir dir;
+  coco::test::TempDir dir("resource-store-test", false);
   auto store = make_directory_store(dir.path() / "absent");
   EXPECT_TRUE(store->keys().empty());
   EXPECT_FALSE(store->get("a/b/c")->has_value());
@@ -206,7 +190,7 @@ TEST(DirectoryStore, MissingDirectoryAndIoErrors) {
 }
 
 TEST(DirectoryStore, ConcurrentWritersAndReaders) {
-  TempDir dir;
+  coco::test::TempDir dir("resource-store-test", false);
   auto store = make_directory_store(dir.path() / "repository");
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

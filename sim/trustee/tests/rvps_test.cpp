@@ -12,6 +12,7 @@
 
 #include "core/bytes.h"
 #include "core/encoding.h"
+#include "core/test_support.h"
 
 namespace coco::trustee {
 namespace {
@@ -25,25 +26,6 @@ std::string sample_message(const std::string& payload_json, const std::string& e
   return R"({"version":"0.1.0","type":"sample","payload":")" + base64_encode(as_bytes(payload_json)) + "\"" +
          extra + "}";
 }
-
-class TempDir {
- public:
-  TempDir() {
-    static int n = 0;
-    path_ =
-        fs::temp_directory_path() / ("rvps-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -209,7 +191,7 @@ TEST(RvpsFile, ParseErrors) {
 }
 
 TEST(RvpsFile, LoadRegisterAndRewrite) {
-  TempDir dir;
+  coco::test::TempDir dir("rvps-test");
   const fs::path file = dir.path() / "reference-values" / "reference-values.json";
   fs::create_directories(file.parent_path());
   {
@@ -261,7 +243,7 @@ TEST(RvpsFile, LoadRegisterAndRewrite) {
 }
 
 TEST(RvpsFile, MissingFileIsCreatedEmpty) {
-  TempDir dir;
+  coco::test::TempDir dir("rvps-test");
   const fs::path file = dir.path() / "new" / "rv.json";
   Rvps rvps(file);
   ASSERT_TRUE(rvps.load_error().ok());
@@ -270,7 +252,7 @@ TEST(RvpsFile, MissingFileIsCreatedEmpty) {
 }
 
 TEST(RvpsFile, BadFileIsReportedAndNeverOverwritten) {
-  TempDir dir;
+  coco::test::TempDir dir("rvps-test");
   const fs::path file = dir.path() / "rv.json";
   {
     std::ofstream out(file);
@@ -288,7 +270,7 @@ TEST(RvpsFile, BadFileIsReportedAndNeverOverwritten) {
 }
 
 TEST(Rvps, ConcurrentRegisterAndQuery) {
-  TempDir dir;
+  coco::test::TempDir dir("rvps-test");
   Rvps rvps(dir.path() / "rv.json");
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
