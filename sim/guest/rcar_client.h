@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -58,6 +59,8 @@ struct KbsClientOptions {
   // guest-components: on 401 for a resource GET, re-attest and retry, up to 3 GETs in all; 1 disables retry.
   int max_attempts = 3;
   std::chrono::milliseconds timeout{10000};
+  // Sees every HTTP response the client receives (conformance suites check that no secret leaks).
+  std::function<void(const HttpResponse&)> on_response;
 };
 
 struct KbsHttpError {
@@ -87,6 +90,9 @@ class KbsClient {
   Result<nlohmann::json> auth();
   // auth, then POST /kbs/v0/attest; keeps the token.
   Result<AttestResult> attest();
+  // POST /kbs/v0/attest answering `challenge` with the current session cookie (no new /auth): for
+  // negative cases such as a nonce replayed from another session or a session that expired meanwhile.
+  Result<AttestResult> attest_with(const nlohmann::json& challenge);
   // GET /kbs/v0/resource/<path> ("repo/type/tag", optionally "?query") with the session cookie, attesting
   // first when there is no token yet; decrypts the JWE with the TEE key. On 401 re-runs the handshake and
   // tries again, up to options.max_attempts GETs in all.
@@ -110,6 +116,7 @@ class KbsClient {
   std::string endpoint(std::string_view rest) const;
   HttpHeaders session_headers(std::string_view content_type) const;
   void take_cookie(const HttpResponse& response);
+  void observe(const Result<HttpResponse>& response) const;
   Error kbs_error(const HttpResponse& response);
   Result<Bytes> decrypt_response(const HttpResponse& response);
 

@@ -32,6 +32,12 @@
 
 namespace coco::trustee {
 
+// Deliberate defects, for showing that the conformance suites catch a broken stack. Never set in a
+// real deployment; `kbs serve` has no flag for them.
+struct KbsFaults {
+  bool bypass_resource_policy = false;  // release every resource as if the policy were allow_all
+};
+
 struct KbsOptions {
   KbsConfig config;
   StatusMapping status_mapping = StatusMapping::trustee;
@@ -47,12 +53,17 @@ struct KbsOptions {
   std::string version = "0.4.0";
   // Called for every error answer with the hidden cause (Trustee logs it; clients only see the detail).
   std::function<void(const HttpRequest&, const KbsError&)> on_error;
+  KbsFaults faults;
 };
 
 class Kbs {
  public:
-  // Builds every part from the config. Errors: trustee.config_invalid, trustee.token_config_invalid,
-  // trustee.admin_config_invalid, trustee.signer_invalid, trustee.storage_failed, io.read_failed.
+  // Builds every part from the config. Policies found on disk win over the built-in defaults, as in
+  // Trustee: <attestation_token_broker.policy_dir>/<id>.rego (e.g. default_cpu.rego, as the operator
+  // mounts the attestation-policy ConfigMap) and [policy_engine] policy_path (the resource policy).
+  // Errors: trustee.config_invalid, trustee.token_config_invalid,
+  // trustee.admin_config_invalid, trustee.signer_invalid, trustee.storage_failed, io.read_failed, rego.* (a
+  // policy file that does not compile; the message names the file).
   static Result<std::unique_ptr<Kbs>> create(KbsOptions options);
   ~Kbs();
 
@@ -73,6 +84,7 @@ class Kbs {
 
  private:
   explicit Kbs(KbsOptions options);
+  Status load_policy_files();
   HttpResponse route(const HttpRequest& request);
   HttpResponse error(const KbsError& e) const;
   HttpResponse auth(const HttpRequest& request);

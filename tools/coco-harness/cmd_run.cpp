@@ -1,71 +1,150 @@
-// `coco-harness run`: the main job. For now it simulates an SNP report on each product line (Milan,
-// Genoa, Turin), signed by a VCEK and by a VLEK, verifies each against the simulated AMD roots with
-// Trustee's checks, and prints the verdicts. Later stages (KBS, suites, reports) extend it.
+// `coco-harness run`: the main job. Starts the embedded stack (fake AMD KDS and a Trustee-compatible KBS
+// configured like the validated pattern's chart), or takes a real Trustee's URL, runs every conformance
+// suite for each attester, prints a summary, and writes JUnit XML, a JSON result file and an HTML report.
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "cli_common.h"
-#include "core/encoding.h"
-#include "core/hash.h"
-#include "snp/snp.h"
+#include "conformance/embedded_stack.h"
+#include "conformance/runner.h"
+#include "core/x509.h"
+#include "reports/run_report.h"
 
 namespace coco::cli {
+namespace {
+
+struct RunArgs {
+  std::string kbs_url;
+  std::string ca_cert;
+  std::string admin_key;
+  std::vector<std::string> attesters;
+  std::vector<std::string> only;
+  std::string status_mapping = "trustee";
+  std::string reports_dir;
+  std::string seed = "coco-harness";
+  std::string key_cache;
+};
+
+std::string default_reports_dir() {
+  std::string stamp = format_utc(std::chrono::system_clock::now());  // 2026-12-02T05:00:00Z
+  for (char& c : stamp) {
+    if (c == ':') c = '-';
+  }
+  return "reports/run-" + stamp;
+}
+
+std::string ms(double seconds) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(0) << seconds * 1000 << " ms";
+  return o.str();
+}
+
+void print_summary(const reports::RunReport& report, const std::string& dir) {
+  const auto s = reports::summarize(report);
+  std::cout << "coco-harness run against " << report.target << ": " << s.passed << " passed, " << s.failed
+            << " failed, " << s.skipped << " skipped of " << s.total << " in " << std::fixed << std::setprecision(1)
+            << report.duration_s << " s\n";
+  for (const auto& [key, cell] : reports::matrix(report)) {
+    std::cout << "  " << std::left << std::setw(16) << key.first << std::setw(8) << key.second << cell.passed
+              << " passed, " << cell.failed << " failed, " << cell.skipped << " skipped\n";
+  }
+  for (const auto& c : report.cases) {
+    if (c.verdict == reports::Verdict::fail) std::cout << "FAIL " << c.id << " [" << c.attester << "]: " << c.reason << "\n";
+  }
+  std::cout << "reports: " << dir << "/{" << reports::kJunitFile << "," << reports::kJsonFile << ","
+            << reports::kHtmlFile << "}\n"
+            << (s.ok() ? "PASS: every required case passed\n"
+                       : "FAIL: see the reasons above and " + dir + "/" + std::string(reports::kHtmlFile) + "\n");
+}
+
+}  // namespace
 
 void add_run_command(CLI::App& app) {
+  auto a = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand(
-      "run", "Run the embedded stack: simulate and verify SNP evidence on Milan, Genoa and Turin");
-  auto seed = std::make_shared<std::string>("coco-harness");
-  auto cache = std::make_shared<std::string>();
-  cmd->add_option("--seed", *seed, "Seed of the simulated world");
-  cmd->add_option("--key-cache", *cache, "Cache directory for simulated RSA-4096 keys");
-  cmd->footer("Exit: 0 when every verdict is as expected, 1 otherwise.");
-  on_run(cmd, [seed, cache]() {
-    using namespace coco::snp;
-    AmdAuthority authority(*seed, cache->empty() ? default_key_cache() : *cache);
-    const TrustedRoots roots = [&] {
-      progress(
-          "preparing simulated AMD roots of trust (the first run generates 9 RSA-4096 keys; up to a minute)");
-      return simulated_roots(authority);
-    }();
-    nlohmann::json rows = nlohmann::json::array();
-    bool all_ok = true;
-    int n = 0;
-    for (Product p : {Product::milan, Product::genoa, Product::turin}) {
-      for (bool vlek : {false, true}) {
-        ++n;
-        LaunchDescription d;
-        d.product = p;
-        d.vlek = vlek;
-        d.version = p == Product::turin ? 5 : 3;
-        // Bind a nonce the way a KBS challenge would, so the expected report_data check is exercised.
-        Bytes nonce = sha384(as_bytes(*seed + "/nonce/" + std::to_string(n)));
-        d.report_data = nonce;
-        progress("[" + std::to_string(n) + "/6] " + product_name(p) + " " + (vlek ? "VLEK" : "VCEK") +
-                 ": simulate + verify");
-        auto signed_report = need(sign_report(authority, d), "simulate " + product_name(p));
-        VerifyOptions opts;
-        opts.roots = &roots;
-        opts.report_data = nonce;
-        auto res = verify_evidence(signed_report.evidence(), opts);
-        all_ok = all_ok && res.ok();
-        nlohmann::json row = result_to_json(res);
-        row["version"] = d.version;
-        row["measurement"] = hex_encode(signed_report.report.measurement);
-        rows.push_back(row);
-        if (!globals().json) {
-          std::cout << std::left << std::setw(7) << product_name(p) << std::setw(6)
-                    << (vlek ? "VLEK" : "VCEK") << "v" << d.version << "  "
-                    << (res.ok() ? "VERIFIED" : "REJECTED") << "  (" << res.passed.size()
-                    << " checks passed)\n";
-          for (const auto& f : res.failures) std::cout << "    " << f.code << ": " << f.message << "\n";
-        }
+      "run",
+      "Run the conformance suites (attestation, secret_release, policy_denial, protocol): against the embedded "
+      "stack configured like the validated pattern's Trustee chart, or with --kbs-url against a real Trustee");
+  cmd->add_option("--kbs-url", a->kbs_url, "A real KBS, e.g. https://kbs.apps.example.com (default: the embedded stack)");
+  cmd->add_option("--ca-cert", a->ca_cert, "PEM certificate the KBS's HTTPS chains to (with --kbs-url)");
+  cmd->add_option("--admin-key", a->admin_key,
+                  "PEM private key of the KBS admin (with --kbs-url); without it, cases that change policies, "
+                  "reference values or secrets skip. With it the suites install the pattern baseline: use a test "
+                  "Trustee");
+  cmd->add_option("--attester", a->attesters, "Evidence source(s): sample, snp (simulated SEV-SNP); default: all")
+      ->check(CLI::IsMember(conformance::attester_names()));
+  cmd->add_option("--only", a->only, "Run only these case ids, or every id under a prefix ending in '.' "
+                                     "(e.g. policy_denial.)");
+  cmd->add_option("--status-mapping", a->status_mapping,
+                  "The status codes the target answers with: trustee (401 nearly always) or issue-1419")
+      ->check(CLI::IsMember({"trustee", "issue-1419"}))
+      ->default_val("trustee");
+  cmd->add_option("--reports", a->reports_dir, "Folder for junit.xml, results.json and report.html "
+                                               "(default: reports/run-<UTC time>)");
+  cmd->add_option("--seed", a->seed, "Seed of the simulated world")->default_val("coco-harness");
+  cmd->add_option("--key-cache", a->key_cache, "Cache directory for simulated RSA-4096 keys");
+  cmd->footer("Exit: 0 when every required case passed, 1 when one failed, 2 on bad input.");
+  on_run(cmd, [a]() {
+    const std::string cache = a->key_cache.empty() ? default_key_cache() : a->key_cache;
+    std::unique_ptr<conformance::EmbeddedStack> stack;
+    conformance::Target target;
+    std::shared_ptr<snp::AmdAuthority> amd, rogue;
+    if (a->kbs_url.empty()) {
+      if (!a->ca_cert.empty() || !a->admin_key.empty()) throw InputError("--ca-cert and --admin-key need --kbs-url");
+      conformance::EmbeddedStackOptions o;
+      o.seed = a->seed;
+      o.key_cache = cache;
+      o.progress = progress;
+      stack = need(conformance::EmbeddedStack::start(std::move(o)), "starting the embedded stack");
+      target = stack->target();
+      amd = stack->amd();
+      rogue = stack->rogue_amd();
+    } else {
+      target.name = a->kbs_url;
+      target.url = a->kbs_url;
+      while (!target.url.empty() && target.url.back() == '/') target.url.pop_back();
+      if (!a->ca_cert.empty()) target.ca_pem = to_string(read_input(a->ca_cert));
+      if (!a->admin_key.empty()) {
+        target.admin_key = need(private_key_from_pem(to_string(read_input(a->admin_key))), a->admin_key);
+      }
+      target.baseline = conformance::make_pattern_baseline(target.url, target.ca_pem.value_or(""), a->seed);
+      target.baseline.resources.clear();  // a real deployment's secrets are its own: never overwritten
+      amd = std::make_shared<snp::AmdAuthority>(a->seed, cache);
+      rogue = std::make_shared<snp::AmdAuthority>(a->seed + "/rogue", cache);
+    }
+    target.status_mapping =
+        a->status_mapping == "issue-1419" ? trustee::StatusMapping::issue_1419 : trustee::StatusMapping::trustee;
+    const std::vector<std::string> names = a->attesters.empty() ? conformance::attester_names() : a->attesters;
+    std::vector<std::unique_ptr<conformance::Attester>> owned;
+    std::vector<conformance::Attester*> attesters;
+    for (const auto& n : names) {
+      owned.push_back(need(conformance::make_attester(n, amd, rogue), "--attester"));
+      attesters.push_back(owned.back().get());
+      if (!a->kbs_url.empty() && n == "snp") {
+        progress("note: simulated SNP evidence verifies only on a KBS that trusts the simulated AMD roots "
+                 "(coco-harness kbs serve --amd-roots simulated --seed " + a->seed + ")");
       }
     }
-    if (globals().json)
-      print_json({{"snp", rows}, {"all_verified", all_ok}});
-    else
-      std::cout << (all_ok ? "all 6 simulated reports verified\n" : "some simulated reports were rejected\n");
-    return all_ok ? kExitOk : kExitFailed;
+    conformance::RunOptions ro;
+    ro.only = a->only;
+    ro.on_result = [](const reports::CaseResult& r, std::size_t done, std::size_t total) {
+      progress("[" + std::to_string(done) + "/" + std::to_string(total) + "] " + r.attester + " " + r.id + " " +
+               std::string(reports::verdict_name(r.verdict)) + " (" + ms(r.duration_s) + ")" +
+               (r.reason.empty() ? "" : ": " + r.reason));
+    };
+    auto report = conformance::run_report(target, attesters, ro);
+    if (report.cases.empty()) throw InputError("--only matched no case; see docs/CONFORMANCE.md for the ids");
+    const std::string dir = a->reports_dir.empty() ? default_reports_dir() : a->reports_dir;
+    need(reports::write_reports(report, dir), "writing reports");
+    if (globals().json) {
+      nlohmann::json j = reports::to_json(report);
+      j["reports_dir"] = dir;
+      print_json(j);
+    } else {
+      print_summary(report, dir);
+    }
+    return reports::summarize(report).ok() ? kExitOk : kExitFailed;
   });
 }
 

@@ -285,6 +285,8 @@ struct ServerShared {
 // up to kDrainTime before closing.
 constexpr std::size_t kDrainLimit = 1 << 20;
 constexpr std::chrono::milliseconds kDrainTime{1000};
+// After a 413, how much of the rest of the body is read and dropped so the client can read the answer.
+constexpr std::size_t kOversizeDrainLimit = 64u << 20;
 
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
@@ -329,6 +331,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void on_read(error_code ec, std::size_t) {
     if (ec == bhttp::error::end_of_stream) return graceful_close();
     if (ec == bhttp::error::body_limit) {
+      // The client is still sending the body: read and discard it after answering, or closing with
+      // unread data resets the connection and the client never sees the 413.
+      drain_limit_ = kOversizeDrainLimit;
       if (opts().body_too_large_response) return send(*opts().body_too_large_response, true);
       return send(HttpResponse::text(
                       413, "request body larger than " + std::to_string(opts().max_body_bytes) + " bytes\n"),
@@ -418,6 +423,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void graceful_close() {
     if constexpr (kTls) {
+      if (drained_ < drain_limit_) {
+        lowest().expires_after(kDrainTime);
+        return do_tls_drain();
+      }
       // close_notify, bounded: a peer that never answers it must not keep the session alive.
       lowest().expires_after(kDrainTime);
       stream_.async_shutdown(beast::bind_front_handler(&Session::on_tls_shutdown, self()));
@@ -432,13 +441,28 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void on_tls_shutdown(error_code) { close_now(); }
 
+  void do_tls_drain() {
+    stream_.async_read_some(net::buffer(drain_buf_),
+                            beast::bind_front_handler(&Session::on_tls_drain, self()));
+  }
+
+  void on_tls_drain(error_code ec, std::size_t n) {
+    drained_ += n;
+    if (ec == beast::error::timeout) return close_now();
+    if (ec || drained_ >= drain_limit_) {
+      drain_limit_ = 0;
+      return graceful_close();
+    }
+    do_tls_drain();
+  }
+
   void do_drain() {
     lowest().async_read_some(net::buffer(drain_buf_), beast::bind_front_handler(&Session::on_drain, self()));
   }
 
   void on_drain(error_code ec, std::size_t n) {
     drained_ += n;
-    if (ec || drained_ > kDrainLimit) return close_now();
+    if (ec || drained_ > std::max(kDrainLimit, drain_limit_)) return close_now();
     do_drain();
   }
 
@@ -458,6 +482,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool keep_alive_ = false;
   std::shared_ptr<bhttp::response<bhttp::string_body>> res_;
   std::array<char, 4096> drain_buf_{};
+  std::size_t drain_limit_ = 0;  // bytes of an oversized request body to discard before closing
   std::size_t drained_ = 0;
 };
 

@@ -151,6 +151,10 @@ KbsClient::KbsClient(KbsClientOptions options, std::unique_ptr<EvidenceProvider>
 
 KbsClient::~KbsClient() = default;
 
+void KbsClient::observe(const Result<HttpResponse>& response) const {
+  if (opts_.on_response && response) opts_.on_response(*response);
+}
+
 void KbsClient::reset_session() {
   cookie_.reset();
   token_.reset();
@@ -205,6 +209,7 @@ Result<json> KbsClient::auth() {
 
   const std::string url = endpoint("auth");
   auto resp = http_.post(url, dump(request), session_headers("application/json"), opts_.timeout);
+  observe(resp);
   if (!resp) return http_failure("POST", url, resp.error());
   take_cookie(*resp);
   if (!is_success(resp->status)) return kbs_error(*resp);
@@ -225,8 +230,14 @@ Result<json> KbsClient::auth() {
 Result<AttestResult> KbsClient::attest() {
   auto challenge = auth();
   if (!challenge) return challenge.error();
-  const std::string nonce = *string_member(*challenge, "nonce");
-  auto alg = selected_hash(*challenge);
+  return attest_with(*challenge);
+}
+
+Result<AttestResult> KbsClient::attest_with(const json& challenge) {
+  const std::string* nonce_member = string_member(challenge, "nonce");
+  if (!nonce_member) return make_error("guest.bad_response", "the Challenge has no string `nonce`");
+  const std::string nonce = *nonce_member;
+  auto alg = selected_hash(challenge);
   if (!alg) return alg.error();
 
   const json tee_pubkey = tee_key_.public_jwk();
@@ -269,6 +280,7 @@ Result<AttestResult> KbsClient::attest() {
   const std::string url = endpoint("attest");
   ++attestations_;
   auto resp = http_.post(url, dump(body), session_headers("application/json"), opts_.timeout);
+  observe(resp);
   if (!resp) return http_failure("POST", url, resp.error());
   take_cookie(*resp);
   if (!is_success(resp->status)) return kbs_error(*resp);
@@ -313,6 +325,7 @@ Result<Bytes> KbsClient::get_resource(const std::string& path) {
   for (int attempt = 1;; ++attempt) {
     ++resource_requests_;
     auto resp = http_.get(url, session_headers(""), opts_.timeout);
+    observe(resp);
     if (!resp) return http_failure("GET", url, resp.error());
     take_cookie(*resp);
     if (is_success(resp->status)) return decrypt_response(*resp);
@@ -330,6 +343,7 @@ Result<Bytes> KbsClient::get_resource_with_token(const std::string& path, const 
   h.set("Authorization", "Bearer " + token);
   ++resource_requests_;
   auto resp = http_.get(url, h, opts_.timeout);
+  observe(resp);
   if (!resp) return http_failure("GET", url, resp.error());
   if (!is_success(resp->status)) return kbs_error(*resp);
   return decrypt_response(*resp);
