@@ -43,45 +43,53 @@ std::string ms(double seconds) {
 void print_summary(const reports::RunReport& report, const std::string& dir) {
   const auto s = reports::summarize(report);
   std::cout << "coco-harness run against " << report.target << ": " << s.passed << " passed, " << s.failed
-            << " failed, " << s.skipped << " skipped of " << s.total << " in " << std::fixed << std::setprecision(1)
-            << report.duration_s << " s\n";
+            << " failed, " << s.skipped << " skipped of " << s.total << " in " << std::fixed
+            << std::setprecision(1) << report.duration_s << " s\n";
   for (const auto& [key, cell] : reports::matrix(report)) {
     std::cout << "  " << std::left << std::setw(16) << key.first << std::setw(8) << key.second << cell.passed
               << " passed, " << cell.failed << " failed, " << cell.skipped << " skipped\n";
   }
   for (const auto& c : report.cases) {
-    if (c.verdict == reports::Verdict::fail) std::cout << "FAIL " << c.id << " [" << c.attester << "]: " << c.reason << "\n";
+    if (c.verdict == reports::Verdict::fail)
+      std::cout << "FAIL " << c.id << " [" << c.attester << "]: " << c.reason << "\n";
   }
   std::cout << "reports: " << dir << "/{" << reports::kJunitFile << "," << reports::kJsonFile << ","
             << reports::kHtmlFile << "}\n"
             << (s.ok() ? "PASS: every required case passed\n"
-                       : "FAIL: see the reasons above and " + dir + "/" + std::string(reports::kHtmlFile) + "\n");
+                       : "FAIL: see the reasons above and " + dir + "/" + std::string(reports::kHtmlFile) +
+                             "\n");
 }
 
 }  // namespace
 
 void add_run_command(CLI::App& app) {
   auto a = std::make_shared<RunArgs>();
-  auto* cmd = app.add_subcommand(
-      "run",
-      "Run the conformance suites (attestation, secret_release, policy_denial, protocol): against the embedded "
-      "stack configured like the validated pattern's Trustee chart, or with --kbs-url against a real Trustee");
-  cmd->add_option("--kbs-url", a->kbs_url, "A real KBS, e.g. https://kbs.apps.example.com (default: the embedded stack)");
+  auto* cmd = app.add_subcommand("run",
+                                 "Run the conformance suites (attestation, secret_release, policy_denial, "
+                                 "protocol): against the embedded "
+                                 "stack configured like the validated pattern's Trustee chart, or with "
+                                 "--kbs-url against a real Trustee");
+  cmd->add_option("--kbs-url", a->kbs_url,
+                  "A real KBS, e.g. https://kbs.apps.example.com (default: the embedded stack)");
   cmd->add_option("--ca-cert", a->ca_cert, "PEM certificate the KBS's HTTPS chains to (with --kbs-url)");
-  cmd->add_option("--admin-key", a->admin_key,
-                  "PEM private key of the KBS admin (with --kbs-url); without it, cases that change policies, "
-                  "reference values or secrets skip. With it the suites install the pattern baseline: use a test "
-                  "Trustee");
-  cmd->add_option("--attester", a->attesters, "Evidence source(s): sample, snp (simulated SEV-SNP); default: all")
+  cmd->add_option(
+      "--admin-key", a->admin_key,
+      "PEM private key of the KBS admin (with --kbs-url); without it, cases that change policies, "
+      "reference values or secrets skip. With it the suites install the pattern baseline: use a test "
+      "Trustee");
+  cmd->add_option("--attester", a->attesters,
+                  "Evidence source(s): sample, snp (simulated SEV-SNP); default: all")
       ->check(CLI::IsMember(conformance::attester_names()));
-  cmd->add_option("--only", a->only, "Run only these case ids, or every id under a prefix ending in '.' "
-                                     "(e.g. policy_denial.)");
+  cmd->add_option("--only", a->only,
+                  "Run only these case ids, or every id under a prefix ending in '.' "
+                  "(e.g. policy_denial.)");
   cmd->add_option("--status-mapping", a->status_mapping,
                   "The status codes the target answers with: trustee (401 nearly always) or issue-1419")
       ->check(CLI::IsMember({"trustee", "issue-1419"}))
       ->default_val("trustee");
-  cmd->add_option("--reports", a->reports_dir, "Folder for junit.xml, results.json and report.html "
-                                               "(default: reports/run-<UTC time>)");
+  cmd->add_option("--reports", a->reports_dir,
+                  "Folder for junit.xml, results.json and report.html "
+                  "(default: reports/run-<UTC time>)");
   cmd->add_option("--seed", a->seed, "Seed of the simulated world")->default_val("coco-harness");
   cmd->add_option("--key-cache", a->key_cache, "Cache directory for simulated RSA-4096 keys");
   cmd->footer("Exit: 0 when every required case passed, 1 when one failed, 2 on bad input.");
@@ -91,7 +99,8 @@ void add_run_command(CLI::App& app) {
     conformance::Target target;
     std::shared_ptr<snp::AmdAuthority> amd, rogue;
     if (a->kbs_url.empty()) {
-      if (!a->ca_cert.empty() || !a->admin_key.empty()) throw InputError("--ca-cert and --admin-key need --kbs-url");
+      if (!a->ca_cert.empty() || !a->admin_key.empty())
+        throw InputError("--ca-cert and --admin-key need --kbs-url");
       conformance::EmbeddedStackOptions o;
       o.seed = a->seed;
       o.key_cache = cache;
@@ -113,24 +122,33 @@ void add_run_command(CLI::App& app) {
       amd = std::make_shared<snp::AmdAuthority>(a->seed, cache);
       rogue = std::make_shared<snp::AmdAuthority>(a->seed + "/rogue", cache);
     }
-    target.status_mapping =
-        a->status_mapping == "issue-1419" ? trustee::StatusMapping::issue_1419 : trustee::StatusMapping::trustee;
-    const std::vector<std::string> names = a->attesters.empty() ? conformance::attester_names() : a->attesters;
+    target.status_mapping = a->status_mapping == "issue-1419" ? trustee::StatusMapping::issue_1419
+                                                              : trustee::StatusMapping::trustee;
+    const std::vector<std::string> names =
+        a->attesters.empty() ? conformance::attester_names() : a->attesters;
     std::vector<std::unique_ptr<conformance::Attester>> owned;
     std::vector<conformance::Attester*> attesters;
     for (const auto& n : names) {
       owned.push_back(need(conformance::make_attester(n, amd, rogue), "--attester"));
       attesters.push_back(owned.back().get());
+      if (!a->kbs_url.empty() && a->admin_key.empty() && !attesters.back()->pattern_policy_covers()) {
+        progress(
+            "note: the pattern's attestation policy does not trust the " + n +
+            " TEE, and without --admin-key the suites cannot install one that does: expect release cases "
+            "to be denied");
+      }
       if (!a->kbs_url.empty() && n == "snp") {
-        progress("note: simulated SNP evidence verifies only on a KBS that trusts the simulated AMD roots "
-                 "(coco-harness kbs serve --amd-roots simulated --seed " + a->seed + ")");
+        progress(
+            "note: simulated SNP evidence verifies only on a KBS that trusts the simulated AMD roots "
+            "(coco-harness kbs serve --amd-roots simulated --seed " +
+            a->seed + ")");
       }
     }
     conformance::RunOptions ro;
     ro.only = a->only;
     ro.on_result = [](const reports::CaseResult& r, std::size_t done, std::size_t total) {
-      progress("[" + std::to_string(done) + "/" + std::to_string(total) + "] " + r.attester + " " + r.id + " " +
-               std::string(reports::verdict_name(r.verdict)) + " (" + ms(r.duration_s) + ")" +
+      progress("[" + std::to_string(done) + "/" + std::to_string(total) + "] " + r.attester + " " + r.id +
+               " " + std::string(reports::verdict_name(r.verdict)) + " (" + ms(r.duration_s) + ")" +
                (r.reason.empty() ? "" : ": " + r.reason));
     };
     auto report = conformance::run_report(target, attesters, ro);

@@ -126,6 +126,16 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout oth
 expect_exit 2 "$bin" -q kbs attest --url "$url" --ca-cert other.crt
 [ "$(wc -l < err.txt)" -eq 1 ] && ok || bad "TLS failure printed $(wc -l < err.txt) lines"
 
+# The conformance suites against this KBS as against any Trustee: URL, CA and admin key only.
+expect_exit 0 "$bin" -q run --kbs-url "$url" --ca-cert https.crt --admin-key admin.key --attester sample \
+  --only protocol.auth_challenge --only protocol.error_body_shape --only policy_denial.unknown_tee \
+  --only policy_denial.wrong_protocol_version --reports remote-reports
+grep -q '4 passed, 0 failed, 0 skipped of 4' out.txt && ok || bad "run --kbs-url summary: $(cat out.txt)"
+for f in junit.xml results.json report.html; do [ -s "remote-reports/$f" ] && ok || bad "run --kbs-url wrote no $f"; done
+grep -q "\"target\": \"$url\"" remote-reports/results.json && ok || bad "results.json does not name the target"
+expect_exit 2 "$bin" run --ca-cert https.crt
+expect_exit 2 "$bin" run --kbs-url "$url" --ca-cert https.crt --only no.such.case
+
 # Bad input: exit 2, one line.
 expect_exit 2 "$bin" kbs serve --config missing.toml
 [ "$(wc -l < err.txt)" -eq 1 ] && ok || bad "missing config printed $(wc -l < err.txt) lines"
