@@ -24,7 +24,31 @@ struct RunArgs {
   std::string reports_dir;
   std::string seed = "coco-harness";
   std::string key_cache;
+  bool list = false;
 };
+
+// `run --list`: every case id with what it needs and what it checks.
+int list_cases() {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : conformance::all_cases()) {
+    std::string needs;
+    if (c.needs.admin) needs += "admin ";
+    if (c.needs.clock) needs += "clock ";
+    if (c.needs.defect != conformance::Defect::none)
+      needs += "defect:" + std::string(conformance::defect_name(c.needs.defect)) + " ";
+    if (!c.attesters.empty()) {
+      for (const auto& a : c.attesters) needs += "only:" + a + " ";
+    }
+    if (!needs.empty()) needs.pop_back();
+    if (globals().json) {
+      out.push_back({{"id", c.id}, {"suite", c.suite}, {"title", c.title}, {"needs", needs}});
+    } else {
+      std::cout << c.id << (needs.empty() ? "" : "  [" + needs + "]") << "\n    " << c.title << "\n";
+    }
+  }
+  if (globals().json) print_json(out);
+  return kExitOk;
+}
 
 std::string default_reports_dir() {
   std::string stamp = format_utc(std::chrono::system_clock::now());  // 2026-12-02T05:00:00Z
@@ -34,20 +58,20 @@ std::string default_reports_dir() {
   return "reports/run-" + stamp;
 }
 
-std::string ms(double seconds) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(0) << seconds * 1000 << " ms";
-  return o.str();
-}
-
 void print_summary(const reports::RunReport& report, const std::string& dir) {
   const auto s = reports::summarize(report);
   std::cout << "coco-harness run against " << report.target << ": " << s.passed << " passed, " << s.failed
             << " failed, " << s.skipped << " skipped of " << s.total << " in " << std::fixed
             << std::setprecision(1) << report.duration_s << " s\n";
-  for (const auto& [key, cell] : reports::matrix(report)) {
-    std::cout << "  " << std::left << std::setw(16) << key.first << std::setw(8) << key.second << cell.passed
-              << " passed, " << cell.failed << " failed, " << cell.skipped << " skipped\n";
+  const auto cells = reports::matrix(report);
+  for (const std::string& suite : conformance::suite_names()) {
+    for (const std::string& attester : report.attesters) {
+      const auto it = cells.find({suite, attester});
+      if (it == cells.end()) continue;
+      std::cout << "  " << std::left << std::setw(16) << suite << std::setw(8) << attester
+                << it->second.passed << " passed, " << it->second.failed << " failed, " << it->second.skipped
+                << " skipped\n";
+    }
   }
   for (const auto& c : report.cases) {
     if (c.verdict == reports::Verdict::fail)
@@ -92,8 +116,11 @@ void add_run_command(CLI::App& app) {
                   "(default: reports/run-<UTC time>)");
   cmd->add_option("--seed", a->seed, "Seed of the simulated world")->default_val("coco-harness");
   cmd->add_option("--key-cache", a->key_cache, "Cache directory for simulated RSA-4096 keys");
+  cmd->add_flag("--list", a->list,
+                "List every case id (stable, for gates) with its needs and title, then exit");
   cmd->footer("Exit: 0 when every required case passed, 1 when one failed, 2 on bad input.");
   on_run(cmd, [a]() {
+    if (a->list) return list_cases();
     const std::string cache = a->key_cache.empty() ? default_key_cache() : a->key_cache;
     std::unique_ptr<conformance::EmbeddedStack> stack;
     conformance::Target target;
@@ -146,10 +173,15 @@ void add_run_command(CLI::App& app) {
     }
     conformance::RunOptions ro;
     ro.only = a->only;
-    ro.on_result = [](const reports::CaseResult& r, std::size_t done, std::size_t total) {
-      progress("[" + std::to_string(done) + "/" + std::to_string(total) + "] " + r.attester + " " + r.id +
-               " " + std::string(reports::verdict_name(r.verdict)) + " (" + ms(r.duration_s) + ")" +
-               (r.reason.empty() ? "" : ": " + r.reason));
+    // Progress: one line as each suite starts for an attester, and each failure as it happens.
+    auto last = std::make_shared<std::string>();
+    ro.on_result = [last](const reports::CaseResult& r, std::size_t done, std::size_t total) {
+      const std::string slice = r.suite + " [" + r.attester + "]";
+      if (slice != *last) {
+        *last = slice;
+        progress("[" + std::to_string(done) + "/" + std::to_string(total) + "] " + slice);
+      }
+      if (r.verdict == reports::Verdict::fail) progress("  FAIL " + r.id + ": " + r.reason);
     };
     auto report = conformance::run_report(target, attesters, ro);
     if (report.cases.empty()) throw InputError("--only matched no case; see docs/CONFORMANCE.md for the ids");
