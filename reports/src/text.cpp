@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "core/encoding.h"
 #include "internal.h"
 
 namespace coco::reports::detail {
@@ -49,30 +50,12 @@ std::uint32_t next_code_point(std::string_view s, std::size_t& i) {
   return cp;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 }  // namespace
 
 std::string valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) append_utf8(out, next_code_point(s, i));
+  for (std::size_t i = 0; i < s.size();) append_utf8(out, static_cast<char32_t>(next_code_point(s, i)));
   return out;
 }
 
@@ -109,9 +92,9 @@ std::string escape_markup(std::string_view s, bool attribute) {
       default:
         // C0/C1 controls and DEL are forbidden in XML 1.0 or discouraged (and HTML parse errors).
         if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF) {
-          append_utf8(out, kReplacement);
+          append_utf8(out, static_cast<char32_t>(kReplacement));
         } else {
-          append_utf8(out, cp);
+          append_utf8(out, static_cast<char32_t>(cp));
         }
     }
   }

@@ -19,4 +19,7 @@ std::optional<Bytes> base64_decode(std::string_view s);  // standard alphabet, p
 std::string base64url_encode(ByteView b, bool pad = false);
 std::optional<Bytes> base64url_decode(std::string_view s);  // padding optional
 
+// Appends `cp` as UTF-8; surrogates and values above U+10FFFF become U+FFFD.
+void append_utf8(std::string& out, char32_t cp);
+
 }  // namespace coco

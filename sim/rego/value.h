@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "core/encoding.h"
+
 namespace coco::rego {
 
 class Value;
@@ -101,6 +103,6 @@ int compare(const Value& a, const Value& b);
 // Number of Unicode code points in a UTF-8 string (Rego's count() and string indexing unit).
 std::size_t utf8_length(const std::string& s);
 // Appends a code point as UTF-8; surrogates and values above U+10FFFF become U+FFFD, as in Go.
-void append_utf8(std::string& out, char32_t cp);
+using ::coco::append_utf8;  // core/encoding.h
 
 }  // namespace coco::rego
