@@ -6,7 +6,7 @@
 # keys, so they verify and decrypt; the JWKs of ../shared/corpus/kbs/jwk are added when present).
 # Usage: fuzz/run.sh <target> [seconds [libFuzzer flags...]]   (e.g. fuzz/run.sh kbs_auth 60 -rss_limit_mb=4096)
 #   target: snp_report|snp_cert_table|snp_vcek_extensions|snp_evidence_json|
-#           kbs_auth|kbs_attest|kbs_admin|trustee_config|trustee_initdata|jose
+#           kbs_auth|kbs_attest|kbs_admin|trustee_config|trustee_initdata|jose|reports_json
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=$1 seconds=${2:-60}
@@ -167,9 +167,21 @@ jcs-numbers [1e21,1e-7,-0,0.1,1.5e300,18446744073709551615,-9223372036854775808,
 EOF
 }
 
+# A real results.json from `coco-harness run` (two cases), plus a small hand-made one.
+reports_json_seeds() {
+  local cli=$build/tools/coco-harness/coco-harness
+  [ -x "$cli" ] || cmake --build --preset fuzz --target coco-harness
+  "$cli" -q run --key-cache "$build/keycache" --attester sample --only protocol.healthz --only policy_denial.no_token \
+    --reports "$build/reports-seed" >/dev/null || true
+  cp "$build/reports-seed/results.json" "$seeds/results.json" 2>/dev/null || true
+  seed empty-run <<'EOF'
+{"schema":"coco-harness/run-report/v1","target":"embedded","attesters":[],"versions":{},"started_at":"2026-12-02T00:00:00Z","duration_s":0,"summary":{"total":0,"passed":0,"failed":0,"skipped":0,"required_failed":0,"ok":true},"cases":[]}
+EOF
+}
+
 if [ -z "$(ls -A "$seeds")" ]; then
   case $target in
-    kbs_auth | kbs_attest | kbs_admin | trustee_config | trustee_initdata | jose) "${target}_seeds" ;;
+    kbs_auth | kbs_attest | kbs_admin | trustee_config | trustee_initdata | jose | reports_json) "${target}_seeds" ;;
     *) snp_seeds ;;
   esac
 fi
