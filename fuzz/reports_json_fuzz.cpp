@@ -13,8 +13,8 @@
 namespace {
 
 [[noreturn]] void fail(const char* what, std::string_view detail = {}) {
-  std::fprintf(stderr, "reports_json_fuzz: invariant violated: %s %.*s\n", what, static_cast<int>(detail.size()),
-               detail.data());
+  std::fprintf(stderr, "reports_json_fuzz: invariant violated: %s %.*s\n", what,
+               static_cast<int>(detail.size()), detail.data());
   __builtin_trap();
 }
 

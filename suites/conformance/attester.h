@@ -78,10 +78,13 @@ std::unique_ptr<Attester> make_simulated_snp_attester(SimulatedSnpAttesterOption
 
 // The attesters `coco-harness run --attester` knows, in report order: "sample", "snp".
 const std::vector<std::string>& attester_names();
-// Makes one by name; the simulated ones sign with `amd` (and `rogue` for the untrusted-root defects).
+// Makes one by name; the simulated ones sign with `amd` (and `rogue` for the untrusted-root defects). The
+// simulated SNP guest sends its VCEK only with `send_vcek` (the embedded stack leaves it out so the KBS
+// fetches it from the fake KDS; a remote KBS cannot reach that KDS).
 // Error: conformance.unknown_attester naming the known ones.
 Result<std::unique_ptr<Attester>> make_attester(const std::string& name,
                                                 std::shared_ptr<snp::AmdAuthority> amd,
-                                                std::shared_ptr<snp::AmdAuthority> rogue);
+                                                std::shared_ptr<snp::AmdAuthority> rogue,
+                                                bool send_vcek = false);
 
 }  // namespace coco::conformance

@@ -18,9 +18,10 @@
 namespace coco::conformance {
 
 struct PatternBaseline {
-  std::string initdata_toml;               // the `initdata` ConfigMap's rendered TOML (algorithm sha256)
-  std::string debug_initdata_toml;         // `debug-initdata`: the same with exec and log reads allowed
-  Bytes initdata_digest;                   // sha256 of initdata_toml (RAW_HASH)
+  std::string kbs_url;              // the KBS URL the init-data names (the route, not necessarily reachable)
+  std::string initdata_toml;        // the `initdata` ConfigMap's rendered TOML (algorithm sha256)
+  std::string debug_initdata_toml;  // `debug-initdata`: the same with exec and log reads allowed
+  Bytes initdata_digest;            // sha256 of initdata_toml (RAW_HASH)
   std::map<std::string, Bytes> resources;  // "default/kbsres1/key1" -> value
   nlohmann::json reference_values;         // {"init_data": [...]} as the chart's rvps-policy builds it
   std::string attestation_policy;          // the chart's default_cpu.rego

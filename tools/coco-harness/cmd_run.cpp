@@ -156,7 +156,7 @@ void add_run_command(CLI::App& app) {
     std::vector<std::unique_ptr<conformance::Attester>> owned;
     std::vector<conformance::Attester*> attesters;
     for (const auto& n : names) {
-      owned.push_back(need(conformance::make_attester(n, amd, rogue), "--attester"));
+      owned.push_back(need(conformance::make_attester(n, amd, rogue, !a->kbs_url.empty()), "--attester"));
       attesters.push_back(owned.back().get());
       if (!a->kbs_url.empty() && a->admin_key.empty() && !attesters.back()->pattern_policy_covers()) {
         progress(

@@ -204,13 +204,14 @@ const std::vector<std::string>& attester_names() {
 
 Result<std::unique_ptr<Attester>> make_attester(const std::string& name,
                                                 std::shared_ptr<snp::AmdAuthority> amd,
-                                                std::shared_ptr<snp::AmdAuthority> rogue) {
+                                                std::shared_ptr<snp::AmdAuthority> rogue, bool send_vcek) {
   if (name == "sample") return make_sample_attester();
   if (name == "snp") {
     SimulatedSnpAttesterOptions o;
     o.amd = std::move(amd);
     o.rogue = std::move(rogue);
     o.launch.product = snp::Product::milan;  // Azure DCasv5
+    o.include_cert_chain = send_vcek;
     return make_simulated_snp_attester(std::move(o));
   }
   std::string known;

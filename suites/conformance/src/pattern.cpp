@@ -70,6 +70,7 @@ Bytes pcr8_of(ByteView init_data_digest) {
 PatternBaseline make_pattern_baseline(const std::string& kbs_url, const std::string& kbs_cert_pem,
                                       const std::string& seed) {
   PatternBaseline b;
+  b.kbs_url = kbs_url;
   b.initdata_toml = render_initdata(kbs_url, kbs_cert_pem, agent_policy(false));
   b.debug_initdata_toml = render_initdata(kbs_url, kbs_cert_pem, agent_policy(true));
   b.initdata_digest = sha256(as_bytes(b.initdata_toml));
