@@ -46,7 +46,6 @@ class Attester {
   virtual ~Attester() = default;
   virtual std::string name() const = 0;  // "sample", "snp"
   virtual std::string tee() const = 0;   // the kbs-types TEE name sent in /auth
-  virtual bool simulated() const = 0;
   virtual bool supports(Defect d) const = 0;
   // A provider for one guest. Error: conformance.unsupported when the defect cannot be made here.
   virtual Result<std::unique_ptr<guest::EvidenceProvider>> provider(const GuestEvidence& spec) = 0;

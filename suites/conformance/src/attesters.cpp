@@ -56,7 +56,6 @@ class SampleAttester final : public Attester {
  public:
   std::string name() const override { return "sample"; }
   std::string tee() const override { return "sample"; }
-  bool simulated() const override { return true; }
   bool supports(Defect d) const override { return d == Defect::none; }
   Result<std::unique_ptr<guest::EvidenceProvider>> provider(const GuestEvidence& spec) override {
     if (spec.defect != Defect::none) return unsupported(name(), spec.defect);
@@ -87,7 +86,6 @@ class SimulatedSnpAttester final : public Attester {
   explicit SimulatedSnpAttester(SimulatedSnpAttesterOptions o) : opts_(std::move(o)) {}
   std::string name() const override { return "snp"; }
   std::string tee() const override { return "snp"; }
-  bool simulated() const override { return true; }
   bool supports(Defect d) const override {
     return d != Defect::untrusted_chain && d != Defect::vlek_wrong_asvk ? true : opts_.rogue != nullptr;
   }
