@@ -6,7 +6,7 @@
 # keys, so they verify and decrypt; the JWKs of ../shared/corpus/kbs/jwk are added when present).
 # Usage: fuzz/run.sh <target> [seconds [libFuzzer flags...]]   (e.g. fuzz/run.sh kbs_auth 60 -rss_limit_mb=4096)
 #   target: snp_report|snp_cert_table|snp_vcek_extensions|snp_evidence_json|
-#           kbs_auth|kbs_attest|kbs_admin|trustee_config|trustee_initdata|jose|reports_json|tdx_quote
+#           kbs_auth|kbs_attest|kbs_admin|trustee_config|trustee_initdata|jose|reports_json|tdx_quote|tdx_eventlog
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=$1 seconds=${2:-60}
@@ -182,14 +182,14 @@ EOF
 if [ -z "$(ls -A "$seeds")" ]; then
   case $target in
     kbs_auth | kbs_attest | kbs_admin | trustee_config | trustee_initdata | jose | reports_json) "${target}_seeds" ;;
-    tdx_quote) : ;;  # the real quotes and TDREPORT in ../shared/corpus/tdx are the seeds
+    tdx_quote | tdx_eventlog) : ;;  # the real quotes, TDREPORT and CCEL logs in ../shared/corpus/tdx are the seeds
     *) snp_seeds ;;
   esac
 fi
 extra=()
 case $target in
   snp_*) [ -d ../shared/corpus/snp ] && extra=(../shared/corpus/snp) ;;
-  tdx_quote) [ -d ../shared/corpus/tdx ] && extra=(../shared/corpus/tdx) ;;
+  tdx_*) [ -d ../shared/corpus/tdx ] && extra=(../shared/corpus/tdx) ;;
   jose) [ -d ../shared/corpus/kbs/jwk ] && extra=(../shared/corpus/kbs/jwk) ;;
 esac
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
