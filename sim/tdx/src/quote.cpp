@@ -402,66 +402,39 @@ nlohmann::json trustee_td_attributes_claims(const TdAttributes& a) {
 
 namespace {
 
-void read_mac_struct(Reader& r, ReportMacStruct& m) {
-  r.get(m.report_type);
-  r.get(m.reserved_004);
-  r.get(m.cpusvn);
-  r.get(m.tee_tcb_info_hash);
-  r.get(m.tee_info_hash);
-  r.get(m.report_data);
-  r.get(m.reserved_0c0);
-  r.get(m.mac);
+// One field list per structure, walked by the reader and the writer alike, so the two cannot drift apart.
+template <class M, class F>
+void mac_struct_fields(M& m, F&& f) {
+  f(m.report_type);
+  f(m.reserved_004);
+  f(m.cpusvn);
+  f(m.tee_tcb_info_hash);
+  f(m.tee_info_hash);
+  f(m.report_data);
+  f(m.reserved_0c0);
+  f(m.mac);
 }
 
-void write_mac_struct(Writer& w, const ReportMacStruct& m) {
-  w.put(m.report_type);
-  w.put(m.reserved_004);
-  w.put(m.cpusvn);
-  w.put(m.tee_tcb_info_hash);
-  w.put(m.tee_info_hash);
-  w.put(m.report_data);
-  w.put(m.reserved_0c0);
-  w.put(m.mac);
+template <class T, class F>
+void tee_tcb_info_fields(T& t, F&& f) {
+  f(t.valid);
+  f(t.tee_tcb_svn);
+  f(t.mr_seam);
+  f(t.mrsigner_seam);
+  f(t.attributes);
+  f(t.reserved_080);
 }
 
-void read_tee_tcb_info(Reader& r, TeeTcbInfo& t) {
-  r.get(t.valid);
-  r.get(t.tee_tcb_svn);
-  r.get(t.mr_seam);
-  r.get(t.mrsigner_seam);
-  r.get(t.attributes);
-  r.get(t.reserved_080);
-}
-
-void write_tee_tcb_info(Writer& w, const TeeTcbInfo& t) {
-  w.put(t.valid);
-  w.put(t.tee_tcb_svn);
-  w.put(t.mr_seam);
-  w.put(t.mrsigner_seam);
-  w.put(t.attributes);
-  w.put(t.reserved_080);
-}
-
-void read_td_info(Reader& r, TdInfo& t) {
-  r.get(t.attributes);
-  r.get(t.xfam);
-  r.get(t.mr_td);
-  r.get(t.mr_config_id);
-  r.get(t.mr_owner);
-  r.get(t.mr_owner_config);
-  for (auto& m : t.rtmr) r.get(m);
-  r.get(t.reserved_190);
-}
-
-void write_td_info(Writer& w, const TdInfo& t) {
-  w.put(t.attributes);
-  w.put(t.xfam);
-  w.put(t.mr_td);
-  w.put(t.mr_config_id);
-  w.put(t.mr_owner);
-  w.put(t.mr_owner_config);
-  for (const auto& m : t.rtmr) w.put(m);
-  w.put(t.reserved_190);
+template <class T, class F>
+void td_info_fields(T& t, F&& f) {
+  f(t.attributes);
+  f(t.xfam);
+  f(t.mr_td);
+  f(t.mr_config_id);
+  f(t.mr_owner);
+  f(t.mr_owner_config);
+  for (auto& m : t.rtmr) f(m);
+  f(t.reserved_190);
 }
 
 }  // namespace
@@ -471,19 +444,21 @@ Result<TdReport> parse_tdreport(ByteView bytes) {
     return make_error("tdx.tdreport_size", "a TDREPORT is 1024 bytes; got " + std::to_string(bytes.size()));
   Reader r(bytes);
   TdReport t;
-  read_mac_struct(r, t.mac_struct);
-  read_tee_tcb_info(r, t.tee_tcb_info);
+  const auto get = [&r](auto& field) { r.get(field); };
+  mac_struct_fields(t.mac_struct, get);
+  tee_tcb_info_fields(t.tee_tcb_info, get);
   r.get(t.reserved_1ef);
-  read_td_info(r, t.td_info);
+  td_info_fields(t.td_info, get);
   return t;
 }
 
 Bytes encode_tdreport(const TdReport& t) {
   Writer w;
-  write_mac_struct(w, t.mac_struct);
-  write_tee_tcb_info(w, t.tee_tcb_info);
+  const auto put = [&w](const auto& field) { w.put(field); };
+  mac_struct_fields(t.mac_struct, put);
+  tee_tcb_info_fields(t.tee_tcb_info, put);
   w.put(t.reserved_1ef);
-  write_td_info(w, t.td_info);
+  td_info_fields(t.td_info, put);
   return w.take();
 }
 
