@@ -30,6 +30,8 @@ struct EmbeddedStackOptions {
   std::string seed = "coco-harness";
   std::filesystem::path key_cache;  // simulated RSA-4096 keys; empty: no caching (slow)
   std::filesystem::path work_dir;   // empty: a fresh temporary directory, removed on destruction
+  // Trustee's status codes, or the protocol document's (issue 1419) to try clients against the fix.
+  trustee::StatusMapping status_mapping = trustee::StatusMapping::trustee;
   // Deliberate defects (never in a real run): a resource policy bypass, SNP checks skipped by code.
   trustee::KbsFaults faults;
   std::set<std::string> ignored_snp_failures;

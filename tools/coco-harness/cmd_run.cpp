@@ -108,7 +108,9 @@ void add_run_command(CLI::App& app) {
                   "Run only these case ids, or every id under a prefix ending in '.' "
                   "(e.g. policy_denial.)");
   cmd->add_option("--status-mapping", a->status_mapping,
-                  "The status codes the target answers with: trustee (401 nearly always) or issue-1419")
+                  "The status codes the target answers with (the embedded KBS is started with them): trustee "
+                  "(401 nearly "
+                  "always) or issue-1419")
       ->check(CLI::IsMember({"trustee", "issue-1419"}))
       ->default_val("trustee");
   cmd->add_option("--reports", a->reports_dir,
@@ -132,6 +134,7 @@ void add_run_command(CLI::App& app) {
       o.seed = a->seed;
       o.key_cache = cache;
       o.progress = progress;
+      if (a->status_mapping == "issue-1419") o.status_mapping = trustee::StatusMapping::issue_1419;
       stack = need(conformance::EmbeddedStack::start(std::move(o)), "starting the embedded stack");
       target = stack->target();
       amd = stack->amd();

@@ -149,6 +149,7 @@ Result<std::unique_ptr<EmbeddedStack>> EmbeddedStack::start(EmbeddedStackOptions
   o.snp.fetch_vcek = snp::make_kds_fetcher(s->kds_->url());
   o.snp.ignored_failures = s->opts_.ignored_snp_failures;
   o.faults = s->opts_.faults;
+  o.status_mapping = s->opts_.status_mapping;
   EmbeddedStack* self = s.get();
   o.clock = [self] { return unix_now() + self->offset_.load(); };
   o.on_error = [self](const HttpRequest&, const trustee::KbsError& e) {

@@ -32,6 +32,11 @@ n=$(grep -c '"id": "policy_denial\.' "$dir/results.json")
 grep -q '"reports_dir": "one"' one.json && ok || bad "--json output lacks reports_dir"
 grep -q '"total": 1' one.json && ok || bad "--only ran more than one case"
 
+# The embedded KBS with the protocol document's status codes (Trustee issue 1419): the suites expect them.
+"$bin" -q run --key-cache "$cache" --status-mapping issue-1419 --only protocol. --only policy_denial. \
+  --reports r1419 > r1419.txt 2>&1 && ok || bad "run --status-mapping issue-1419: $(grep FAIL r1419.txt | head -3)"
+grep -q '"status-mapping": "issue-1419"' r1419/results.json && ok || bad "results.json does not record the mapping"
+
 # Bad input: exit 2 and one line saying what to fix.
 "$bin" run --key-cache "$cache" --only no.such.case > /dev/null 2> e.txt; rc=$?
 [ "$rc" -eq 2 ] && ok || bad "--only no.such.case exited $rc"
