@@ -56,5 +56,6 @@ void add_kds_commands(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_rego_commands(CLI::App& app);
 void add_kbs_commands(CLI::App& app);
+void add_tdx_commands(CLI::App& app);
 
 }  // namespace coco::cli

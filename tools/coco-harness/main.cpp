@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   add_kds_commands(app);
   add_rego_commands(app);
   add_kbs_commands(app);
+  add_tdx_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -108,6 +108,19 @@ for args in "snp verify short.bin" "snp verify v9.bin" "snp inspect short.bin" "
   expect_exit 2 "$bin" $args
   [ "$(wc -l < err.txt)" -eq 1 ] && ok || bad "'$args' printed $(wc -l < err.txt) lines on stderr"
 done
+# TDX format layer: inspect a real quote, replay an event log against its quote.
+tdx=$shared/corpus/tdx
+if [ -d "$tdx" ]; then
+  expect_exit 0 "$bin" --json tdx inspect "$tdx/trustee_tdx_quote_5.dat"
+  grep -q '"version": "0500"' out.txt && ok || bad "tdx inspect: no v5 header version"
+  expect_exit 0 "$bin" --json tdx eventlog "$tdx/go-tdx-guest_ccel/ccel_data.dat" --quote "$tdx/go-tdx-guest_ccel/cos-113-tdx-quote.dat"
+  grep -q '"matches_quote": true' out.txt && ok || bad "tdx eventlog: replay does not match the COS quote"
+  # trustee_CCEL_data is not quote 4's own log (MANIFEST.json): a mismatch is a verdict, exit 1.
+  expect_exit 1 "$bin" tdx eventlog "$tdx/trustee_CCEL_data" --quote "$tdx/trustee_tdx_quote_4.dat"
+fi
+printf 'not a quote' > notaquote.bin
+expect_exit 2 "$bin" tdx inspect notaquote.bin
+[ "$(wc -l < err.txt)" -eq 1 ] && ok || bad "tdx inspect of garbage printed $(wc -l < err.txt) lines"
 expect_exit 2 "$bin" snp verify
 expect_exit 2 "$bin" --no-such-flag
 expect_exit 0 "$bin" snp verify --help
