@@ -35,6 +35,10 @@ enum class Defect {
 };
 std::string_view defect_name(Defect d);
 
+class Attester;
+// "the <attester> attester cannot produce evidence with defect <defect>": the reason a case skips.
+std::string unsupported_defect_reason(const Attester& attester, Defect d);
+
 struct GuestEvidence {
   // The init-data digest the evidence must bind (HOST_DATA, MR_CONFIG_ID, PCR8); empty: none.
   Bytes init_data_digest;

@@ -107,6 +107,9 @@ class CaseContext {
   const std::vector<HttpResponse>& responses() const { return *responses_; }
   // What the embedded KBS logged as failure causes during this case ("" for a real Trustee).
   std::string kbs_failure_log() const;
+  // Fails with "<what> was refused: <error>", plus the KBS's logged cause on the embedded stack (the
+  // client sees only Trustee's generic detail).
+  [[noreturn]] void fail_refused(const std::string& what, const Error& error);
 
  private:
   void record(const HttpResponse& r) { responses_->push_back(r); }

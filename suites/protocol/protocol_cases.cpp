@@ -79,7 +79,7 @@ void attested_session_returns_stored_token(CaseContext& ctx) {
   auto g = ctx.guest();
   auto first = attest_or_fail(ctx, *g);
   auto again = g->attest_with(*g->challenge());
-  if (!again) ctx.fail("a second /attest in an attested session was refused: " + again.error().message);
+  if (!again) ctx.fail_refused("a second /attest in an attested session", again.error());
   ctx.expect(again->token == first.token,
              "a second /attest in an attested session issued a new token; Trustee returns the stored one");
 }
@@ -87,7 +87,7 @@ void attested_session_returns_stored_token(CaseContext& ctx) {
 void resource_content_type(CaseContext& ctx) {
   auto g = ctx.guest();
   auto v = g->get_resource("default/kbsres1/key1");
-  if (!v) ctx.fail("the trusted guest was refused: " + v.error().message);
+  if (!v) ctx.fail_refused("the trusted guest", v.error());
   ctx.remember_secret(*v);
   const HttpResponse& r = ctx.responses().back();
   ctx.expect(content_type(r).rfind("application/json", 0) == 0,
@@ -173,7 +173,7 @@ void session_expiry_not_extended(CaseContext& ctx) {
   ctx.need(g->auth(), "/auth");
   ctx.advance_clock(240s);
   auto r = g->attest_with(*g->challenge());
-  if (!r) ctx.fail("attestation 4 minutes into the session was refused: " + r.error().message);
+  if (!r) ctx.fail_refused("attestation 4 minutes into the session", r.error());
   ctx.advance_clock(61s);  // 5 min 1 s after /auth: the session is gone, /attest did not extend it
   auto v =
       ctx.http("GET", "/kbs/v0/resource/default/kbsres1/key1", {},

@@ -12,11 +12,7 @@ namespace {
 // Fetches `path` with a fresh trusted guest; fails with the KBS's answer when it is not released.
 Bytes fetch(CaseContext& ctx, guest::KbsClient& g, const std::string& path) {
   auto r = g.get_resource(path);
-  if (!r) {
-    const std::string log = ctx.kbs_failure_log();
-    ctx.fail("GET " + path + " was refused: " + r.error().message +
-             (log.empty() ? "" : "; the KBS logged: " + log));
-  }
+  if (!r) ctx.fail_refused("GET " + path, r.error());
   ctx.remember_secret(*r);
   return *r;
 }
@@ -79,7 +75,7 @@ void passport_mode(CaseContext& ctx) {
   auto second = ctx.guest(o);
   const std::string path = "default/kbsres1/key2";
   auto value = second->get_resource_with_token(path, r.token);
-  if (!value) ctx.fail("GET with Authorization: Bearer <token> was refused: " + value.error().message);
+  if (!value) ctx.fail_refused("GET with Authorization: Bearer <token>", value.error());
   ctx.remember_secret(*value);
   expect_value(ctx, path, *value);
   ctx.expect(second->attestations() == 0, "passport mode must not attest again");

@@ -33,11 +33,15 @@ std::string_view defect_name(Defect d) {
   return "unknown";
 }
 
+std::string unsupported_defect_reason(const Attester& attester, Defect d) {
+  return "the " + attester.name() + " attester cannot produce evidence with defect " +
+         std::string(defect_name(d));
+}
+
 namespace {
 
-Error unsupported(const std::string& attester, Defect d) {
-  return make_error("conformance.unsupported",
-                    attester + " evidence cannot be made with defect " + std::string(defect_name(d)));
+Error unsupported(const Attester& attester, Defect d) {
+  return make_error("conformance.unsupported", unsupported_defect_reason(attester, d));
 }
 
 // Compares the claims a verifier should derive with the EAR's annotated evidence, key by key.
@@ -58,7 +62,7 @@ class SampleAttester final : public Attester {
   std::string tee() const override { return "sample"; }
   bool supports(Defect d) const override { return d == Defect::none; }
   Result<std::unique_ptr<guest::EvidenceProvider>> provider(const GuestEvidence& spec) override {
-    if (spec.defect != Defect::none) return unsupported(name(), spec.defect);
+    if (spec.defect != Defect::none) return unsupported(*this, spec.defect);
     return guest::make_sample_provider();
   }
   nlohmann::json default_cpu_reference_values() const override {
@@ -91,7 +95,7 @@ class SimulatedSnpAttester final : public Attester {
   }
 
   Result<std::unique_ptr<guest::EvidenceProvider>> provider(const GuestEvidence& spec) override {
-    if (!supports(spec.defect)) return unsupported(name(), spec.defect);
+    if (!supports(spec.defect)) return unsupported(*this, spec.defect);
     guest::SimulatedSnpOptions o;
     o.authority = opts_.amd;
     o.launch = opts_.launch;

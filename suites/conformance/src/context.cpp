@@ -55,8 +55,7 @@ Bytes CaseContext::init_data_digest(const std::string& toml) {
 
 std::unique_ptr<guest::KbsClient> CaseContext::guest(const GuestOptions& o) {
   if (!attester_.supports(o.defect)) {
-    skip("the " + attester_.name() + " attester cannot produce evidence with defect " +
-         std::string(defect_name(o.defect)));
+    skip(unsupported_defect_reason(attester_, o.defect));
   }
   guest::KbsClientOptions co;
   co.url = target_.url;
@@ -126,6 +125,11 @@ void CaseContext::set_resource(const std::string& path, const Bytes& value) {
 void CaseContext::advance_clock(std::chrono::seconds by) {
   if (!target_.embedded) skip("moves the KBS clock, which only the embedded stack allows");
   target_.embedded->advance_clock(by);
+}
+
+void CaseContext::fail_refused(const std::string& what, const Error& error) {
+  const std::string log = kbs_failure_log();
+  fail(what + " was refused: " + error.message + (log.empty() ? "" : "; the KBS logged: " + log));
 }
 
 std::string CaseContext::kbs_failure_log() const {

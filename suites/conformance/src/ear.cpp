@@ -6,9 +6,7 @@ namespace coco::conformance {
 guest::AttestResult attest_or_fail(CaseContext& ctx, guest::KbsClient& guest) {
   auto r = guest.attest();
   if (r) return std::move(*r);
-  // The client sees only Trustee's generic detail; the embedded KBS logged the real cause.
-  const std::string log = ctx.kbs_failure_log();
-  ctx.fail("attestation was refused: " + r.error().message + (log.empty() ? "" : "; the KBS logged: " + log));
+  ctx.fail_refused("attestation", r.error());
 }
 
 const nlohmann::json& cpu0(CaseContext& ctx, const guest::AttestResult& r) {

@@ -95,9 +95,7 @@ reports::CaseResult run_case(const Case& c, Target& target, Attester& attester, 
                   "moves the KBS clock (expiry), which only the embedded stack allows");
   }
   if (!attester.supports(c.needs.defect)) {
-    return finish(reports::Verdict::skip, "the " + attester.name() +
-                                              " attester cannot produce evidence with defect " +
-                                              std::string(defect_name(c.needs.defect)));
+    return finish(reports::Verdict::skip, unsupported_defect_reason(attester, c.needs.defect));
   }
   if (target.embedded) {
     target.embedded->reset_clock();
