@@ -45,6 +45,9 @@ std::string public_key_to_pem(const Key& key);
 Bytes public_key_to_der(const Key& key);  // SubjectPublicKeyInfo
 // Uncompressed EC point (04 || X || Y) and its affine coordinates, big-endian and fixed width.
 Bytes ec_public_point(const Key& key);
+// The public key of an uncompressed point (04 || X || Y) on `curve`, as quotes carry attestation keys.
+// Error key.point_invalid when the bytes are not a point on the curve.
+Result<Key> ec_public_key_from_point(Curve curve, ByteView point);
 
 // ECDSA over a precomputed digest, (r, s) as fixed-width big-endian integers (48 bytes each for P-384).
 struct EcdsaSignature {

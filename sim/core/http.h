@@ -87,6 +87,9 @@ struct HttpServerOptions {
   int threads = 1;
   std::optional<TlsServerConfig> tls;
   std::size_t max_body_bytes = 1 << 20;  // larger request bodies get 413
+  // Request head limit. Bearer tokens grow with the claims they carry (a TDX EAR with its event log is
+  // over Beast's 8 KiB default), so allow what actix-web, Trustee's server, accepts in practice.
+  std::uint32_t max_header_bytes = 64 << 10;
   // The answer to a body over the limit; default: 413 text/plain naming the limit.
   std::optional<HttpResponse> body_too_large_response;
   // Time allowed for a TLS handshake, and for each request to arrive complete; an idle keep-alive

@@ -7,6 +7,8 @@
 //   sample         guest-components' sample attester: {"svn":"1","report_data":"<base64 std of the digest>"}
 //   simulated SNP  a fresh ATTESTATION_REPORT signed by the simulated AMD secure processor (sim/snp), with
 //                  report_data = digest zero-padded to 64 bytes, in Trustee's SNP evidence JSON
+//   simulated TDX a quote from the simulated Quoting Enclave (sim/tdx) over the TD's body with report_data =
+//                  digest zero-padded to 64 bytes, plus its CC event log, in Trustee's TDX evidence JSON
 //   tampering      wraps another provider and lets tests corrupt the digest or the evidence (negative cases)
 //
 // Providers report failures as guest.evidence (or the code of the layer that failed, e.g.
@@ -22,6 +24,7 @@
 #include "core/result.h"
 #include "snp/amd_sim.h"
 #include "snp/signer.h"
+#include "tdx/qe.h"
 
 namespace coco::guest {
 
@@ -51,6 +54,20 @@ struct SimulatedSnpOptions {
 // A simulated SEV-SNP guest (tee "snp"). Error on evidence(): guest.evidence (no authority, digest longer
 // than 64 bytes) or sign_report's snp.launch_invalid.
 std::unique_ptr<EvidenceProvider> make_simulated_snp_provider(SimulatedSnpOptions options);
+
+struct SimulatedTdxOptions {
+  // The platform's Quoting Enclave (tdx/qe.h); shared because it holds the PCK and attestation key.
+  std::shared_ptr<const tdx::QuotingEnclave> qe;
+  // The TD to report; report_data is replaced by the runtime-data digest on every call. Set mr_config_id
+  // to the init-data digest when the client sends init-data (Trustee compares them, padded to 48 bytes).
+  // With `ccel` set the RTMRs are its replay and the log is sent as `cc_eventlog`.
+  // The description's version and body type choose the quote format.
+  tdx::TdDescription td;
+};
+// A simulated Intel TDX guest (tee "tdx"): Trustee's TDX evidence {"cc_eventlog": <base64> | null,
+// "quote": <base64>}. Error on evidence(): guest.evidence (no QE, digest longer than 64 bytes) or
+// generate_quote's tdx.td_description_invalid.
+std::unique_ptr<EvidenceProvider> make_simulated_tdx_provider(SimulatedTdxOptions options);
 
 // Test hooks: edit_digest runs on a copy of the digest before the inner provider sees it (the evidence then
 // binds the wrong runtime data); edit_evidence runs on the inner provider's evidence before it is sent.

@@ -42,6 +42,7 @@ struct KbsOptions {
   KbsConfig config;
   StatusMapping status_mapping = StatusMapping::trustee;
   SnpVerifierOptions snp;               // roots (simulated AMD for the embedded stack), KDS fetcher
+  TdxVerifierOptions tdx;               // roots (simulated Intel for the embedded stack), PCS fetcher
   std::function<std::int64_t()> clock;  // unix seconds; default: the system clock
   // Overrides of what the config names by file path, for an in-process stack:
   std::optional<std::string> bind_address;  // default: the host of http_server.sockets[0]

@@ -5,10 +5,11 @@
 //
 // Registered now: `sample` and `sampledevice` (no signature; report_data must equal the digest exactly) and
 // `snp` (full chain, signature, TCB, VMPL 0, report_data padded to 64 bytes, host_data = init-data digest
-// padded to 32). tdx, az-snp-vtpm and az-tdx-vtpm register the same way when their modules land.
+// padded to 32) and `tdx` (DCAP quote, report_data padded to 64, MRCONFIGID = init-data digest padded to 48).
+// az-snp-vtpm and az-tdx-vtpm register the same way when their modules land.
 //
 // Error codes: trustee.evidence_invalid (the JSON is not this TEE's evidence), trustee.report_data_mismatch,
-// trustee.init_data_mismatch, and the snp.* reasons of snp/verify.h for SNP evidence.
+// trustee.init_data_mismatch, and the snp.* / tdx.* reasons of snp/verify.h and tdx/verify.h.
 #pragma once
 
 #include <functional>
@@ -22,6 +23,8 @@
 #include "core/bytes.h"
 #include "core/result.h"
 #include "snp/verify.h"
+#include "tdx/pcs.h"
+#include "tdx/verify.h"
 #include "trustee/tee.h"
 
 namespace coco::trustee {
@@ -64,5 +67,23 @@ struct SnpVerifierOptions {
   std::set<std::string> ignored_failures;
 };
 std::shared_ptr<const Verifier> make_snp_verifier(SnpVerifierOptions options = {});
+
+// Fetches DCAP collateral for a PCK's FMSPC and CA (tdx::PcsClient::fetch, or a fixed set).
+using TdxCollateralFetcher =
+    std::function<Result<tdx::CollateralSet>(std::array<std::uint8_t, 6> fmspc, tdx::PckCa ca)>;
+
+struct TdxVerifierOptions {
+  std::vector<Cert> trusted_roots;        // default: Intel's real SGX Root CA
+  TdxCollateralFetcher fetch_collateral;  // none: chain and signatures only, no tcb_status claims
+  std::function<SysTime()> now;           // certificate and collateral time; default: the clock
+  std::shared_ptr<tdx::TdxChainCache> chain_cache = std::make_shared<tdx::TdxChainCache>();
+  // Deliberate defect for harness self-tests, as SnpVerifierOptions::ignored_failures.
+  std::set<std::string> ignored_failures;
+};
+// Trustee's tdx verifier: evidence {"cc_eventlog": <base64 CCEL> | null, "quote": <base64 quote>}; DCAP
+// verification (tdx/verify.h, Trustee's acceptable statuses), report_data padded to 64 bytes, MRCONFIGID =
+// init-data digest padded to 48, CCEL replayed against RTMR0..3 (tdx.eventlog_rtmr_mismatch). Claims:
+// tdx::trustee_claims with uefi_event_logs and the DCAP supplemental claims.
+std::shared_ptr<const Verifier> make_tdx_verifier(TdxVerifierOptions options = {});
 
 }  // namespace coco::trustee

@@ -94,8 +94,10 @@ void init_data_claims(CaseContext& ctx) {
   auto r = attest_or_fail(ctx, *g);
   const auto& a = annotated_evidence(ctx, r);
   const Bytes digest = ctx.init_data_digest(ctx.baseline().initdata_toml);
-  // Bare-metal TEEs carry the digest padded or truncated to their field (SNP HOST_DATA: 32 bytes).
-  const std::size_t field = ctx.attester().tee() == "snp" ? 32 : digest.size();
+  // Bare-metal TEEs carry the digest padded or truncated to their field (SNP HOST_DATA 32, TDX MRCONFIGID
+  // 48).
+  const std::size_t size = ctx.attester().init_data_field_size();
+  const std::size_t field = size != 0 ? size : digest.size();
   const std::string want = encode_digest(ctx.attester(), trustee::pad_or_truncate(digest, field));
   ctx.expect(a.value("init_data", "") == want,
              "init_data is " + a.value("init_data", "(none)") + ", the init-data digest is " + want);

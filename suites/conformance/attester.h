@@ -1,5 +1,5 @@
 // Attesters: where a case's evidence comes from. One attester per TEE kind and source ("sample",
-// simulated "snp"; "tdx", "az-snp-vtpm", "az-tdx-vtpm" and hardware ones join here), so a new platform is
+// simulated "snp" and "tdx"; "az-snp-vtpm", "az-tdx-vtpm" and hardware ones join here), so a new platform is
 // a new Attester, not a new suite.
 //
 // An attester makes guests' evidence providers, optionally with a deliberate defect (a forged signature, a
@@ -19,6 +19,8 @@
 #include "guest/evidence_provider.h"
 #include "snp/amd_sim.h"
 #include "snp/signer.h"
+#include "tdx/intel_sim.h"
+#include "tdx/qe.h"
 
 namespace coco::conformance {
 
@@ -31,7 +33,7 @@ enum class Defect {
   vmpl_not_zero,        // report requested from VMPL 1
   untrusted_chain,      // VCEK from a root of trust the KBS does not trust
   vlek_wrong_asvk,      // VLEK signed by an ASVK that is not AMD's
-  host_data_mismatch,   // HOST_DATA is not the digest of the init-data sent
+  host_data_mismatch,   // HOST_DATA (TDX: MRCONFIGID) is not the digest of the init-data sent
 };
 std::string_view defect_name(Defect d);
 
@@ -65,6 +67,9 @@ class Attester {
   virtual bool pattern_policy_covers() const = 0;
   // How this TEE's claims spell a digest (init_data, report_data): "hex" or "base64".
   virtual std::string digest_encoding() const = 0;
+  // The size of the evidence field that carries the init-data digest, which Trustee pads or truncates it to
+  // (SNP HOST_DATA 32, TDX MRCONFIGID 48); 0: the digest as it is.
+  virtual std::size_t init_data_field_size() const { return 0; }
 };
 
 // guest-components' sample attester: {"svn":"1","report_data"}. Trustee's default_cpu trusts it with
@@ -79,15 +84,28 @@ struct SimulatedSnpAttesterOptions {
 };
 std::unique_ptr<Attester> make_simulated_snp_attester(SimulatedSnpAttesterOptions options);
 
-// The attesters `coco-harness run --attester` knows, in report order: "sample", "snp".
+struct SimulatedTdxAttesterOptions {
+  std::shared_ptr<tdx::IntelAuthority> intel;  // the root of trust the KBS trusts
+  std::shared_ptr<tdx::IntelAuthority> rogue;  // another one, for untrusted_chain
+  tdx::TdDescription td;                       // the peer-pod TD (tdx_world.h tdx_pattern_td())
+};
+// A simulated TDX guest on the reference platform of tdx_world.h (tcb_below_reference: the outdated one).
+std::unique_ptr<Attester> make_simulated_tdx_attester(SimulatedTdxAttesterOptions options);
+
+// The simulated roots of trust the attesters sign with: the KBS trusts `amd` and `intel`; the rogue ones
+// make the untrusted-root defects. Null ones make those attesters unable to produce evidence (listing only).
+struct SimulatedAuthorities {
+  std::shared_ptr<snp::AmdAuthority> amd, rogue_amd;
+  std::shared_ptr<tdx::IntelAuthority> intel, rogue_intel;
+};
+
+// The attesters `coco-harness run --attester` knows, in report order: "sample", "snp", "tdx".
 const std::vector<std::string>& attester_names();
-// Makes one by name; the simulated ones sign with `amd` (and `rogue` for the untrusted-root defects). The
-// simulated SNP guest sends its VCEK only with `send_vcek` (the embedded stack leaves it out so the KBS
-// fetches it from the fake KDS; a remote KBS cannot reach that KDS).
+// Makes one by name. The simulated SNP guest sends its VCEK only with `send_vcek` (the embedded stack
+// leaves it out so the KBS fetches it from the fake KDS; a remote KBS cannot reach that KDS).
 // Error: conformance.unknown_attester naming the known ones.
 Result<std::unique_ptr<Attester>> make_attester(const std::string& name,
-                                                std::shared_ptr<snp::AmdAuthority> amd,
-                                                std::shared_ptr<snp::AmdAuthority> rogue,
+                                                const SimulatedAuthorities& authorities,
                                                 bool send_vcek = false);
 
 }  // namespace coco::conformance

@@ -18,10 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "conformance/attester.h"
 #include "conformance/target.h"
 #include "core/result.h"
 #include "snp/amd_sim.h"
 #include "snp/kds.h"
+#include "tdx/pcs.h"
 #include "trustee/kbs.h"
 
 namespace coco::conformance {
@@ -35,6 +37,7 @@ struct EmbeddedStackOptions {
   // Deliberate defects (never in a real run): a resource policy bypass, SNP checks skipped by code.
   trustee::KbsFaults faults;
   std::set<std::string> ignored_snp_failures;
+  std::set<std::string> ignored_tdx_failures;
   std::function<void(const std::string&)> progress;
 };
 
@@ -55,6 +58,10 @@ class EmbeddedStack {
   const std::filesystem::path& work_dir() const { return work_dir_; }
   std::shared_ptr<snp::AmdAuthority> amd() const { return amd_; }
   std::shared_ptr<snp::AmdAuthority> rogue_amd() const { return rogue_; }
+  std::shared_ptr<tdx::IntelAuthority> intel() const { return intel_; }
+  // The roots the KBS trusts (amd, intel) and rogue ones, for make_attester.
+  SimulatedAuthorities authorities() const { return {amd_, rogue_, intel_, rogue_intel_}; }
+  tdx::FakePcs& pcs() { return *pcs_; }
   trustee::Kbs& kbs() { return *kbs_; }
   snp::FakeKds& kds() { return *kds_; }
 
@@ -79,6 +86,8 @@ class EmbeddedStack {
   std::shared_ptr<snp::AmdAuthority> amd_, rogue_;
   std::unique_ptr<snp::TrustedRoots> roots_;
   std::unique_ptr<snp::FakeKds> kds_;
+  std::shared_ptr<tdx::IntelAuthority> intel_, rogue_intel_;
+  std::unique_ptr<tdx::FakePcs> pcs_;
   std::unique_ptr<trustee::Kbs> kbs_;
   std::atomic<std::int64_t> offset_{0};
   mutable std::mutex causes_mu_;

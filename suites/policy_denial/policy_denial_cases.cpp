@@ -148,10 +148,12 @@ void add_policy_denial_cases(CaseList& cases) {
            "A report requested from VMPL 1 is refused (Trustee requires VMPL 0)",
            {.defect = Defect::vmpl_not_zero}, {},
            [](CaseContext& ctx) { expect_attest_refused(ctx, with_defect(Defect::vmpl_not_zero), "vmpl"); });
-  add_case(
-      cases, "policy_denial.untrusted_chain", "A report signed by a VCEK from an untrusted root is refused",
-      {.defect = Defect::untrusted_chain}, {},
-      [](CaseContext& ctx) { expect_attest_refused(ctx, with_defect(Defect::untrusted_chain), "snp."); });
+  add_case(cases, "policy_denial.untrusted_chain",
+           "Evidence signed under an untrusted root (SNP: a VCEK, TDX: a PCK chain) is refused",
+           {.defect = Defect::untrusted_chain}, {}, [](CaseContext& ctx) {
+             // The verifier's own reason names the TEE: snp.chain_untrusted, tdx.pck_chain_untrusted.
+             expect_attest_refused(ctx, with_defect(Defect::untrusted_chain), ctx.attester().tee() + ".");
+           });
   add_case(cases, "policy_denial.vlek_wrong_asvk",
            "A report signed by a VLEK that AMD's ASVK did not issue is refused",
            {.defect = Defect::vlek_wrong_asvk}, {}, [](CaseContext& ctx) {

@@ -126,7 +126,7 @@ void add_run_command(CLI::App& app) {
     const std::string cache = a->key_cache.empty() ? default_key_cache() : a->key_cache;
     std::unique_ptr<conformance::EmbeddedStack> stack;
     conformance::Target target;
-    std::shared_ptr<snp::AmdAuthority> amd, rogue;
+    conformance::SimulatedAuthorities authorities;
     if (a->kbs_url.empty()) {
       if (!a->ca_cert.empty() || !a->admin_key.empty())
         throw InputError("--ca-cert and --admin-key need --kbs-url");
@@ -137,8 +137,7 @@ void add_run_command(CLI::App& app) {
       if (a->status_mapping == "issue-1419") o.status_mapping = trustee::StatusMapping::issue_1419;
       stack = need(conformance::EmbeddedStack::start(std::move(o)), "starting the embedded stack");
       target = stack->target();
-      amd = stack->amd();
-      rogue = stack->rogue_amd();
+      authorities = stack->authorities();
     } else {
       target.name = a->kbs_url;
       target.url = a->kbs_url;
@@ -149,8 +148,10 @@ void add_run_command(CLI::App& app) {
       }
       target.baseline = conformance::make_pattern_baseline(target.url, target.ca_pem.value_or(""), a->seed);
       target.baseline.resources.clear();  // a real deployment's secrets are its own: never overwritten
-      amd = std::make_shared<snp::AmdAuthority>(a->seed, cache);
-      rogue = std::make_shared<snp::AmdAuthority>(a->seed + "/rogue", cache);
+      authorities.amd = std::make_shared<snp::AmdAuthority>(a->seed, cache);
+      authorities.rogue_amd = std::make_shared<snp::AmdAuthority>(a->seed + "/rogue", cache);
+      authorities.intel = std::make_shared<tdx::IntelAuthority>(a->seed);
+      authorities.rogue_intel = std::make_shared<tdx::IntelAuthority>(a->seed + "/rogue");
     }
     target.status_mapping = a->status_mapping == "issue-1419" ? trustee::StatusMapping::issue_1419
                                                               : trustee::StatusMapping::trustee;
@@ -159,7 +160,7 @@ void add_run_command(CLI::App& app) {
     std::vector<std::unique_ptr<conformance::Attester>> owned;
     std::vector<conformance::Attester*> attesters;
     for (const auto& n : names) {
-      owned.push_back(need(conformance::make_attester(n, amd, rogue, !a->kbs_url.empty()), "--attester"));
+      owned.push_back(need(conformance::make_attester(n, authorities, !a->kbs_url.empty()), "--attester"));
       attesters.push_back(owned.back().get());
       if (!a->kbs_url.empty() && a->admin_key.empty() && !attesters.back()->pattern_policy_covers()) {
         progress(

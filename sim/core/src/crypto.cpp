@@ -192,6 +192,30 @@ Key ec_key_from_seed(Curve curve, ByteView seed, std::string_view label) {
   return key;
 }
 
+Result<Key> ec_public_key_from_point(Curve curve, ByteView point) {
+  EC_GROUP* group = EC_GROUP_new_by_curve_name(curve_nid(curve));
+  EC_POINT* p = EC_POINT_new(group);
+  const bool on_curve = EC_POINT_oct2point(group, p, point.data(), point.size(), nullptr) == 1 &&
+                        EC_POINT_is_on_curve(group, p, nullptr) == 1 && point.size() > 0 && point[0] == 0x04;
+  EC_POINT_free(p);
+  EC_GROUP_free(group);
+  ERR_clear_error();
+  if (!on_curve) return make_error("key.point_invalid", "not an uncompressed point on the curve");
+  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve_sn(curve), 0);
+  OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+  OSSL_PARAM_BLD_free(bld);
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+  EVP_PKEY* pkey = nullptr;
+  const bool ok = ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
+                  EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  if (!ok) return make_error("key.point_invalid", "OpenSSL rejected the point: " + openssl_error());
+  return Key(pkey);
+}
+
 Key rsa_key_from_seed(int bits, ByteView seed, std::string_view label) {
   SeedStream stream(seed, label);
   BnCtx ctx(BN_CTX_new());

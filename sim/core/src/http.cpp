@@ -324,6 +324,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void do_read() {
     parser_.emplace();
     parser_->body_limit(opts().max_body_bytes);
+    parser_->header_limit(opts().max_header_bytes);
     lowest().expires_after(opts().read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, self()));
   }

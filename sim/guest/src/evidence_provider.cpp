@@ -53,6 +53,31 @@ class SimulatedSnpProvider final : public EvidenceProvider {
   SimulatedSnpOptions opts_;
 };
 
+class SimulatedTdxProvider final : public EvidenceProvider {
+ public:
+  explicit SimulatedTdxProvider(SimulatedTdxOptions options) : opts_(std::move(options)) {}
+  std::string tee() const override { return "tdx"; }
+  Result<nlohmann::json> evidence(ByteView digest) override {
+    if (!opts_.qe) return make_error("guest.evidence", "simulated TDX provider has no Quoting Enclave");
+    if (digest.size() > 64) {
+      return make_error("guest.evidence", "runtime-data digest of " + std::to_string(digest.size()) +
+                                              " bytes does not fit TDX REPORTDATA (64 bytes)");
+    }
+    tdx::TdDescription td = opts_.td;
+    td.report_data = {};
+    std::copy(digest.begin(), digest.end(), td.report_data.begin());
+    auto quote = tdx::generate_quote(*opts_.qe, td);
+    if (!quote) return quote.error();
+    nlohmann::json ev = nlohmann::json::object();
+    ev["cc_eventlog"] = td.ccel ? nlohmann::json(base64_encode(*td.ccel)) : nlohmann::json(nullptr);
+    ev["quote"] = base64_encode(tdx::encode_quote(*quote));
+    return ev;
+  }
+
+ private:
+  SimulatedTdxOptions opts_;
+};
+
 class TamperingProvider final : public EvidenceProvider {
  public:
   TamperingProvider(std::unique_ptr<EvidenceProvider> inner, EvidenceTamper tamper)
@@ -83,6 +108,10 @@ std::unique_ptr<EvidenceProvider> make_sample_provider(std::string svn) {
 
 std::unique_ptr<EvidenceProvider> make_simulated_snp_provider(SimulatedSnpOptions options) {
   return std::make_unique<SimulatedSnpProvider>(std::move(options));
+}
+
+std::unique_ptr<EvidenceProvider> make_simulated_tdx_provider(SimulatedTdxOptions options) {
+  return std::make_unique<SimulatedTdxProvider>(std::move(options));
 }
 
 std::unique_ptr<EvidenceProvider> make_tampering_provider(std::unique_ptr<EvidenceProvider> inner,

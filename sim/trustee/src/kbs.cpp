@@ -147,6 +147,7 @@ Result<std::unique_ptr<Kbs>> Kbs::create(KbsOptions options) {
   as.verifiers.add(Tee::sample, make_sample_verifier());
   as.verifiers.add(Tee::sampledevice, make_sampledevice_verifier());
   as.verifiers.add(Tee::snp, make_snp_verifier(kbs->opts_.snp));
+  as.verifiers.add(Tee::tdx, make_tdx_verifier(kbs->opts_.tdx));
   if (kbs->opts_.token_signer) {
     as.signer_key = kbs->opts_.token_signer;
     as.signer_chain = kbs->opts_.token_signer_chain;

@@ -2,6 +2,7 @@
 
 #include "core/encoding.h"
 #include "snp/evidence_json.h"
+#include "tdx/eventlog.h"
 #include "trustee/verifier.h"
 
 namespace coco::trustee {
@@ -47,6 +48,8 @@ class SampleVerifier final : public Verifier {
   bool device_;
 };
 
+Error first_failure(std::vector<Error> failures);
+
 class SnpVerifier final : public Verifier {
  public:
   explicit SnpVerifier(SnpVerifierOptions options) : opts_(std::move(options)) {}
@@ -65,19 +68,81 @@ class SnpVerifier final : public Verifier {
     snp::VerifyResult result = snp::verify_evidence(*evidence, vo);
     std::erase_if(result.failures,
                   [this](const Error& e) { return opts_.ignored_failures.count(e.code) > 0; });
-    if (!result.ok()) {
-      // The first failure names the reason; the rest are in the message for people.
-      Error first = result.failures.front();
-      for (std::size_t i = 1; i < result.failures.size(); ++i) {
-        first.message += "; " + result.failures[i].code;
-      }
-      return first;
-    }
+    if (!result.ok()) return first_failure(std::move(result.failures));
     return snp::trustee_claims(evidence->report, result.product);
   }
 
  private:
   SnpVerifierOptions opts_;
+};
+
+// The first failure names the reason; the rest are in the message for people.
+Error first_failure(std::vector<Error> failures) {
+  Error first = failures.front();
+  for (std::size_t i = 1; i < failures.size(); ++i) first.message += "; " + failures[i].code;
+  return first;
+}
+
+class TdxVerifier final : public Verifier {
+ public:
+  explicit TdxVerifier(TdxVerifierOptions options) : opts_(std::move(options)) {}
+  Result<nlohmann::json> evaluate(const VerifyRequest& req) const override {
+    const auto& ev = req.evidence;
+    if (!ev.is_object() || !ev.contains("quote") || !ev["quote"].is_string()) {
+      return make_error("trustee.evidence_invalid", "tdx evidence must be an object with a base64 `quote`");
+    }
+    auto quote_bytes = base64_decode(ev["quote"].get<std::string>());
+    if (!quote_bytes) return make_error("trustee.evidence_invalid", "tdx evidence `quote` is not base64");
+    auto quote = tdx::parse_quote(*quote_bytes);
+    if (!quote) return quote.error();
+
+    std::optional<tdx::EventLog> eventlog;
+    if (ev.contains("cc_eventlog") && !ev["cc_eventlog"].is_null()) {
+      if (!ev["cc_eventlog"].is_string()) {
+        return make_error("trustee.evidence_invalid", "tdx evidence `cc_eventlog` must be base64 or null");
+      }
+      auto ccel = base64_decode(ev["cc_eventlog"].get<std::string>());
+      if (!ccel) return make_error("trustee.evidence_invalid", "tdx evidence `cc_eventlog` is not base64");
+      auto parsed = tdx::parse_eventlog(*ccel);
+      if (!parsed) return parsed.error();
+      eventlog = std::move(*parsed);
+    }
+
+    tdx::VerifyOptions vo = tdx::VerifyOptions::trustee();
+    vo.trusted_roots = opts_.trusted_roots;
+    vo.chain_cache = opts_.chain_cache.get();
+    if (opts_.now) vo.now = opts_.now();
+    vo.report_data = req.report_data;
+    vo.mr_config_id = req.init_data_hash;
+    // The collateral is for the PCK's platform; its FMSPC and CA come from the quote's own chain.
+    std::optional<tdx::CollateralSet> collateral;
+    if (opts_.fetch_collateral) {
+      if (auto pck = tdx::quote_pck(*quote)) {  // else verify_quote names what is wrong with the chain
+        auto fetched = opts_.fetch_collateral(pck->extensions.fmspc, pck->ca);
+        if (!fetched) return fetched.error();
+        collateral = std::move(*fetched);
+        vo.collateral = &*collateral;
+      }
+    }
+    tdx::VerifyResult result = tdx::verify_quote(*quote, vo);
+    if (eventlog) {
+      const auto replayed = tdx::replay_rtmrs(*eventlog);
+      for (std::size_t i = 0; i < 4; ++i) {
+        if (!std::equal(replayed[i].begin(), replayed[i].end(), quote->body.rtmr[i].begin())) {
+          result.failures.push_back(Error{"tdx.eventlog_rtmr_mismatch",
+                                          "the CC event log does not replay to RTMR" + std::to_string(i)});
+        }
+      }
+    }
+    std::erase_if(result.failures,
+                  [this](const Error& e) { return opts_.ignored_failures.count(e.code) > 0; });
+    if (!result.ok()) return first_failure(std::move(result.failures));
+    const nlohmann::json logs = eventlog ? tdx::trustee_eventlog_claims(*eventlog) : nlohmann::json();
+    return tdx::trustee_claims(*quote, result, eventlog ? &logs : nullptr);
+  }
+
+ private:
+  TdxVerifierOptions opts_;
 };
 
 }  // namespace
@@ -94,4 +159,10 @@ std::shared_ptr<const Verifier> make_snp_verifier(SnpVerifierOptions options) {
   return std::make_shared<SnpVerifier>(std::move(options));
 }
 
+}  // namespace coco::trustee
+
+namespace coco::trustee {
+std::shared_ptr<const Verifier> make_tdx_verifier(TdxVerifierOptions options) {
+  return std::make_shared<TdxVerifier>(std::move(options));
+}
 }  // namespace coco::trustee

@@ -1,11 +1,14 @@
-// The sample and simulated SEV-SNP attesters. The SNP one launches like the pattern's peer-pod VM on an
-// Azure DCasv5 host (Milan) and makes each defect the way a broken or hostile host would produce it.
+// The sample, simulated SEV-SNP and simulated TDX attesters. The SNP one launches like the pattern's peer-pod
+// VM on an Azure DCasv5 host (Milan), the TDX one like a bare-metal TDX peer pod (tdx_world.h); both make
+// each defect the way a broken or hostile host would produce it.
 #include <algorithm>
 
 #include "conformance/attester.h"
+#include "conformance/tdx_world.h"
 #include "core/encoding.h"
 #include "core/hash.h"
 #include "snp/snp.h"
+#include "tdx/quote.h"
 
 namespace coco::conformance {
 
@@ -182,11 +185,109 @@ class SimulatedSnpAttester final : public Attester {
     return out;
   }
   std::string digest_encoding() const override { return "hex"; }
+  std::size_t init_data_field_size() const override { return 32; }
   bool pattern_policy_covers() const override { return true; }
 
  private:
   snp::Tcb reference_tcb() const { return opts_.launch.tcb.value_or(snp::default_tcb(opts_.launch.product)); }
   SimulatedSnpAttesterOptions opts_;
+};
+
+class SimulatedTdxAttester final : public Attester {
+ public:
+  explicit SimulatedTdxAttester(SimulatedTdxAttesterOptions o) : opts_(std::move(o)) {}
+  std::string name() const override { return "tdx"; }
+  std::string tee() const override { return "tdx"; }
+  bool supports(Defect d) const override {
+    switch (d) {
+      case Defect::vmpl_not_zero:
+      case Defect::vlek_wrong_asvk:
+        return false;  // SEV-SNP notions
+      case Defect::untrusted_chain:
+        return opts_.rogue != nullptr;
+      default:
+        return true;
+    }
+  }
+
+  Result<std::unique_ptr<guest::EvidenceProvider>> provider(const GuestEvidence& spec) override {
+    if (!supports(spec.defect) || !opts_.intel) return unsupported(*this, spec.defect);
+    guest::SimulatedTdxOptions o;
+    o.td = opts_.td;
+    o.td.mr_config_id = {};
+    std::copy_n(spec.init_data_digest.begin(), std::min<std::size_t>(48, spec.init_data_digest.size()),
+                o.td.mr_config_id.begin());
+    tdx::IntelAuthority* intel = opts_.intel.get();
+    tdx::PlatformSpec platform = tdx_reference_platform();
+    guest::EvidenceTamper tamper;
+    switch (spec.defect) {
+      case Defect::none:
+      case Defect::vmpl_not_zero:
+      case Defect::vlek_wrong_asvk:
+        break;
+      case Defect::forged_signature:
+        tamper.edit_evidence = [](nlohmann::json& ev) {
+          // One bit of the quote signature's r, after the header and body it covers.
+          auto bytes = base64_decode(ev["quote"].get<std::string>());
+          auto quote = tdx::parse_quote(*bytes);
+          quote->signed_data.signature[0] ^= 0x01;
+          ev["quote"] = base64_encode(tdx::encode_quote(*quote));
+        };
+        break;
+      case Defect::debug_policy:
+        o.td.debug = true;
+        break;
+      case Defect::unknown_measurement: {
+        const Bytes mr = sha384(as_bytes(std::string("an image nobody registered")));
+        std::copy_n(mr.begin(), 48, o.td.mr_td.begin());
+        break;
+      }
+      case Defect::tcb_below_reference:
+        platform = tdx_outdated_platform();
+        break;
+      case Defect::untrusted_chain:
+        intel = opts_.rogue.get();
+        break;
+      case Defect::host_data_mismatch: {
+        const Bytes other = sha256(as_bytes(std::string("init-data of some other pod")));
+        o.td.mr_config_id = {};
+        std::copy(other.begin(), other.end(), o.td.mr_config_id.begin());
+        break;
+      }
+    }
+    o.qe = std::make_shared<const tdx::QuotingEnclave>(*intel, platform);
+    auto p = guest::make_simulated_tdx_provider(std::move(o));
+    if (!tamper.edit_evidence) return p;
+    return guest::make_tampering_provider(std::move(p), std::move(tamper));
+  }
+
+  nlohmann::json default_cpu_reference_values() const override {
+    return tdx_default_cpu_reference_values(opts_.td);
+  }
+
+  std::vector<std::string> claim_mismatches(const nlohmann::json& sent,
+                                            const nlohmann::json& annotated) const override {
+    std::vector<std::string> out;
+    auto bytes = base64_decode(sent.value("quote", ""));
+    auto quote = bytes ? tdx::parse_quote(*bytes)
+                       : Result<tdx::Quote>(make_error("conformance.evidence", "not base64"));
+    if (!quote) return {"the evidence sent does not parse: " + quote.error().message};
+    // What the quote itself fixes; the DCAP claims (tcb_status, dates) depend on the collateral.
+    nlohmann::json expected = tdx::trustee_quote_claims(*quote);
+    expected["td_attributes"] =
+        tdx::trustee_td_attributes_claims(tdx::decode_td_attributes(quote->body.td_attributes));
+    compare(expected, annotated.value("tdx", nlohmann::json::object()), "tdx.", out);
+    compare({{"report_data", hex_encode(quote->body.report_data)},
+             {"init_data", hex_encode(quote->body.mr_config_id)}},
+            annotated, "", out);
+    return out;
+  }
+  std::string digest_encoding() const override { return "hex"; }
+  std::size_t init_data_field_size() const override { return 48; }
+  bool pattern_policy_covers() const override { return true; }
+
+ private:
+  SimulatedTdxAttesterOptions opts_;
 };
 
 }  // namespace
@@ -199,19 +300,29 @@ std::unique_ptr<Attester> make_simulated_snp_attester(SimulatedSnpAttesterOption
   return std::make_unique<SimulatedSnpAttester>(std::move(options));
 }
 
+std::unique_ptr<Attester> make_simulated_tdx_attester(SimulatedTdxAttesterOptions options) {
+  return std::make_unique<SimulatedTdxAttester>(std::move(options));
+}
+
 const std::vector<std::string>& attester_names() {
-  static const std::vector<std::string> names = {"sample", "snp"};
+  static const std::vector<std::string> names = {"sample", "snp", "tdx"};
   return names;
 }
 
 Result<std::unique_ptr<Attester>> make_attester(const std::string& name,
-                                                std::shared_ptr<snp::AmdAuthority> amd,
-                                                std::shared_ptr<snp::AmdAuthority> rogue, bool send_vcek) {
+                                                const SimulatedAuthorities& authorities, bool send_vcek) {
   if (name == "sample") return make_sample_attester();
+  if (name == "tdx") {
+    SimulatedTdxAttesterOptions o;
+    o.intel = authorities.intel;
+    o.rogue = authorities.rogue_intel;
+    o.td = tdx_pattern_td();
+    return make_simulated_tdx_attester(std::move(o));
+  }
   if (name == "snp") {
     SimulatedSnpAttesterOptions o;
-    o.amd = std::move(amd);
-    o.rogue = std::move(rogue);
+    o.amd = authorities.amd;
+    o.rogue = authorities.rogue_amd;
     o.launch.product = snp::Product::milan;  // Azure DCasv5
     o.include_cert_chain = send_vcek;
     return make_simulated_snp_attester(std::move(o));

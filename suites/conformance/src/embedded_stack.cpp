@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include "conformance/tdx_world.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/hash.h"
@@ -141,6 +142,14 @@ Result<std::unique_ptr<EmbeddedStack>> EmbeddedStack::start(EmbeddedStackOptions
   s->kds_ = std::make_unique<snp::FakeKds>(*s->amd_, kds_options);
   if (auto st = s->kds_->start(); !st) return st.error();
 
+  // Intel's side for TDX guests: a simulated root and a fake PCS serving the collateral that judges the
+  // reference platform UpToDate (tdx_world.h).
+  s->intel_ = std::make_shared<tdx::IntelAuthority>(s->opts_.seed);
+  s->rogue_intel_ = std::make_shared<tdx::IntelAuthority>(s->opts_.seed + "/rogue");
+  s->pcs_ = std::make_unique<tdx::FakePcs>(*s->intel_,
+                                           tdx_pcs_content(*s->intel_, std::chrono::system_clock::now()));
+  if (auto st = s->pcs_->start(); !st) return st.error();
+
   trustee::KbsOptions o;
   o.config = std::move(*config);
   o.bind_address = "127.0.0.1";
@@ -148,6 +157,11 @@ Result<std::unique_ptr<EmbeddedStack>> EmbeddedStack::start(EmbeddedStackOptions
   o.snp.roots = s->roots_.get();
   o.snp.fetch_vcek = snp::make_kds_fetcher(s->kds_->url());
   o.snp.ignored_failures = s->opts_.ignored_snp_failures;
+  o.tdx.trusted_roots = {s->intel_->root()};
+  o.tdx.fetch_collateral = [pcs_url = s->pcs_->url()](std::array<std::uint8_t, 6> fmspc, tdx::PckCa ca) {
+    return tdx::PcsClient(pcs_url).fetch(fmspc, ca);
+  };
+  o.tdx.ignored_failures = s->opts_.ignored_tdx_failures;
   o.faults = s->opts_.faults;
   o.status_mapping = s->opts_.status_mapping;
   EmbeddedStack* self = s.get();
@@ -163,7 +177,8 @@ Result<std::unique_ptr<EmbeddedStack>> EmbeddedStack::start(EmbeddedStackOptions
   if (!kbs) return kbs.error();
   s->kbs_ = std::move(*kbs);
   if (auto st = s->kbs_->start(); !st) return st.error();
-  say("embedded stack up: KBS " + s->kbs_->url() + ", fake KDS " + s->kds_->url());
+  say("embedded stack up: KBS " + s->kbs_->url() + ", fake KDS " + s->kds_->url() + ", fake PCS " +
+      s->pcs_->url());
   return s;
 }
 
@@ -215,6 +230,7 @@ Status EmbeddedStack::write_chart_files(const std::string& kbs_url) {
 EmbeddedStack::~EmbeddedStack() {
   if (kbs_) kbs_->stop();
   if (kds_) kds_->stop();
+  if (pcs_) pcs_->stop();
   if (remove_work_dir_) {
     std::error_code ec;
     std::filesystem::remove_all(work_dir_, ec);

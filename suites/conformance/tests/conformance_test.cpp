@@ -32,7 +32,7 @@ World& world() {
 std::vector<Param> params() {
   std::vector<Param> out;
   for (const std::string& name : attester_names()) {
-    auto probe = make_attester(name, nullptr, nullptr);
+    auto probe = make_attester(name, SimulatedAuthorities{});
     for (const Case* c : select_cases(all_cases(), **probe, {})) out.push_back({c, name});
   }
   return out;

@@ -21,7 +21,7 @@ inline std::unique_ptr<EmbeddedStack> start_stack(EmbeddedStackOptions o = {}) {
 }
 
 inline std::unique_ptr<Attester> attester_for(const EmbeddedStack& stack, const std::string& name) {
-  auto a = make_attester(name, stack.amd(), stack.rogue_amd());
+  auto a = make_attester(name, stack.authorities());
   if (!a) throw std::runtime_error(a.error().message);
   return std::move(*a);
 }

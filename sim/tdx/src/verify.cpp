@@ -1,0 +1,523 @@
+#include "tdx/verify.h"
+
+#include <algorithm>
+
+#include "core/encoding.h"
+#include "core/hash.h"
+#include "tdx/embedded_root.h"
+
+namespace coco::tdx {
+namespace {
+
+constexpr const char* kRootCn = "Intel SGX Root CA";
+constexpr const char* kPlatformCaCn = "Intel SGX PCK Platform CA";
+constexpr const char* kProcessorCaCn = "Intel SGX PCK Processor CA";
+constexpr const char* kPckCn = "Intel SGX PCK Certificate";
+constexpr const char* kTcbSigningCn = "Intel SGX TCB Signing";
+constexpr const char* kEcdsaSha256 = "ecdsa-with-SHA256";
+constexpr std::uint8_t kIntelQeVendorId[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
+                                               0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
+
+class Checker {
+ public:
+  explicit Checker(VerifyResult& r) : r_(r) {}
+  // Records `name` as passed, or a failure with `code` and `message`; returns `ok`.
+  bool check(bool ok, std::string_view name, const char* code, std::string message) {
+    if (ok) {
+      r_.passed.emplace_back(name);
+    } else {
+      r_.failures.push_back(Error{code, std::move(message)});
+    }
+    return ok;
+  }
+  void fail(Error e) { r_.failures.push_back(std::move(e)); }
+
+ private:
+  VerifyResult& r_;
+};
+
+// Splits concatenated DER certificates (Intel's synthetic samples carry the chain that way).
+Result<std::vector<Cert>> certs_from_der_concat(ByteView der) {
+  std::vector<Cert> out;
+  std::size_t pos = 0;
+  while (pos < der.size()) {
+    if (der.size() - pos < 4 || der[pos] != 0x30) break;
+    std::size_t len = der[pos + 1], hdr = 2;
+    if (len & 0x80) {
+      const std::size_t n = len & 0x7F;
+      if (n == 0 || n > 3 || der.size() - pos < 2 + n)
+        return make_error("x509.der_invalid", "bad DER length");
+      len = 0;
+      for (std::size_t i = 0; i < n; ++i) len = (len << 8) | der[pos + 2 + i];
+      hdr = 2 + n;
+    }
+    if (der.size() - pos < hdr + len) return make_error("x509.der_invalid", "DER certificate truncated");
+    auto cert = cert_from_der(der.subspan(pos, hdr + len));
+    if (!cert) return cert.error();
+    out.push_back(*cert);
+    pos += hdr + len;
+  }
+  if (out.empty()) return make_error("x509.der_invalid", "no DER certificate");
+  return out;
+}
+
+Result<std::vector<Cert>> decode_chain(ByteView data) {
+  switch (pck_chain_encoding(data)) {
+    case PckChainEncoding::pem: {
+      std::string pem(data.begin(), data.end());
+      while (!pem.empty() && pem.back() == '\0') pem.pop_back();
+      return certs_from_pem(pem);
+    }
+    case PckChainEncoding::der:
+      return certs_from_der_concat(data);
+    case PckChainEncoding::unknown:
+      break;
+  }
+  return make_error("tdx.pck_chain_invalid", "the PCK chain is neither PEM nor DER");
+}
+
+Result<std::vector<Cert>> carried_chain(const Quote& q) {
+  const QeCertificationData& cert = q.signed_data.certification;
+  if (cert.cert_data_type != kCertDataPckChain) {
+    return make_error("tdx.pck_chain_missing", "certification data type " +
+                                                   std::to_string(cert.cert_data_type) +
+                                                   " carries no PCK chain (type 5); fetch the PCK from PCS");
+  }
+  auto chain = decode_chain(cert.cert_data);
+  if (!chain)
+    return make_error("tdx.pck_chain_invalid", "the PCK chain does not decode: " + chain.error().message);
+  if (chain->size() != 3) {
+    return make_error("tdx.pck_chain_invalid",
+                      "the PCK chain has " + std::to_string(chain->size()) + " certificates, not 3");
+  }
+  return chain;
+}
+
+PckCa ca_of(const Cert& intermediate) {
+  return intermediate.subject_cn() == kProcessorCaCn ? PckCa::processor : PckCa::platform;
+}
+
+bool is_pinned(const Cert& root, const std::vector<Cert>& pinned) {
+  const Bytes der = root.der();
+  return std::any_of(pinned.begin(), pinned.end(), [&](const Cert& p) { return p.der() == der; });
+}
+
+bool signed_by(const Cert& cert, const Cert& issuer, TdxChainCache* cache) {
+  return cache ? cache->verify(cert, issuer) : cert.verify_signature(issuer.public_key());
+}
+
+bool within(const Cert& c, SysTime now) {
+  return c.not_before() <= now && now <= c.not_after();
+}
+
+// Pads (or truncates) an expected value to the field size, as Trustee's regularize_data.
+template <std::size_t N>
+bool equals_padded(const std::array<std::uint8_t, N>& field, const Bytes& expected) {
+  std::array<std::uint8_t, N> want{};
+  std::copy_n(expected.begin(), std::min(expected.size(), N), want.begin());
+  return field == want;
+}
+
+Key attestation_public_key(const std::array<std::uint8_t, 64>& xy, bool& ok) {
+  Bytes point{0x04};
+  point.insert(point.end(), xy.begin(), xy.end());
+  auto key = ec_public_key_from_point(Curve::p256, point);
+  ok = static_cast<bool>(key);
+  return ok ? *key : Key{};
+}
+
+bool verify_p256(const Key& key, ByteView message, const std::array<std::uint8_t, 64>& rs) {
+  EcdsaSignature sig{Bytes(rs.begin(), rs.begin() + 32), Bytes(rs.begin() + 32, rs.end())};
+  return ecdsa_verify_digest(key, sha256(message), sig);
+}
+
+// A collateral issuer chain (signing certificate then root) checked against the pinned roots.
+std::optional<Cert> collateral_signer(std::string_view chain_pem, const std::vector<Cert>& roots, SysTime now,
+                                      TdxChainCache* cache, std::string_view what, Checker& c) {
+  auto chain = certs_from_pem(chain_pem);
+  const std::string label(what);
+  if (!chain || chain->size() != 2) {
+    c.fail(
+        Error{"tdx.collateral_invalid", label + " issuer chain is not a TCB Signing certificate and a root"});
+    return std::nullopt;
+  }
+  const Cert& signer = (*chain)[0];
+  const Cert& root = (*chain)[1];
+  bool ok = c.check(signer.subject_cn() == kTcbSigningCn, label + "_signer_name", "tdx.collateral_invalid",
+                    label + " is signed by \"" + signer.subject_cn() + "\", not \"" + kTcbSigningCn + "\"");
+  ok &= c.check(is_pinned(root, roots) && signed_by(signer, root, cache), label + "_signer_chain",
+                "tdx.collateral_invalid", label + " issuer chain does not lead to a pinned Intel root");
+  ok &= c.check(within(signer, now), label + "_signer_validity", "tdx.collateral_invalid",
+                label + " signing certificate is not valid at the verification time");
+  if (!ok) return std::nullopt;
+  return signer;
+}
+
+void add_dates(Supplemental& s, SysTime issued, std::optional<SysTime> expires) {
+  s.earliest_issue_date = std::min(s.earliest_issue_date, issued);
+  s.latest_issue_date = std::max(s.latest_issue_date, issued);
+  if (expires) s.earliest_expiration_date = std::min(s.earliest_expiration_date, *expires);
+}
+
+void check_collateral(const Quote& q, const CollateralSet& col, const VerifyOptions& opts,
+                      const std::vector<Cert>& roots, SysTime now, VerifyResult& r, Checker& c) {
+  Supplemental s;
+  s.earliest_issue_date = SysTime::max();
+  s.latest_issue_date = SysTime::min();
+  s.earliest_expiration_date = SysTime::max();
+  for (const Cert& cert : r.pck_chain) add_dates(s, cert.not_before(), cert.not_after());
+  const Bytes root_point = ec_public_point(r.pck_chain.back().public_key());
+  s.root_key_id = sha384(root_point);
+  bool expired = false;
+  auto note_expiry = [&](std::optional<SysTime> next_update) {
+    if (next_update && *next_update < now) expired = true;
+  };
+
+  // TCB info.
+  std::optional<TcbInfo> tcb_info;
+  auto tcb_body = split_signed_body(col.tcb_info, "tcbInfo");
+  auto tcb_parsed = parse_tcb_info(col.tcb_info);
+  if (!tcb_body || !tcb_parsed) {
+    c.fail(!tcb_body ? tcb_body.error() : tcb_parsed.error());
+  } else if (auto signer =
+                 collateral_signer(col.tcb_info_issuer_chain, roots, now, opts.chain_cache, "tcb_info", c)) {
+    add_dates(s, signer->not_before(), signer->not_after());
+    if (c.check(verify_collateral_signature(*tcb_body, *signer), "tcb_info_signature",
+                "tdx.collateral_signature_invalid", "the TCB info signature does not verify")) {
+      tcb_info = *tcb_parsed;
+      c.check(tcb_info->id == "TDX" && tcb_info->version == 3, "tcb_info_kind", "tdx.collateral_invalid",
+              "TCB info is \"" + tcb_info->id + "\" version " + std::to_string(tcb_info->version) +
+                  ", not TDX version 3");
+      if (r.pck_extensions) {
+        c.check(tcb_info->fmspc == r.pck_extensions->fmspc && tcb_info->pce_id == r.pck_extensions->pceid,
+                "tcb_info_fmspc", "tdx.fmspc_mismatch",
+                "TCB info is for FMSPC " + hex_encode(tcb_info->fmspc) + ", the PCK's is " +
+                    hex_encode(r.pck_extensions->fmspc));
+      }
+      add_dates(s, tcb_info->issue_date, tcb_info->next_update);
+      note_expiry(tcb_info->next_update);
+    }
+  }
+
+  // QE identity.
+  std::optional<QeIdentity> qe_identity;
+  auto qe_body = split_signed_body(col.qe_identity, "enclaveIdentity");
+  auto qe_parsed = parse_qe_identity(col.qe_identity);
+  if (!qe_body || !qe_parsed) {
+    c.fail(!qe_body ? qe_body.error() : qe_parsed.error());
+  } else if (auto signer = collateral_signer(col.qe_identity_issuer_chain, roots, now, opts.chain_cache,
+                                             "qe_identity", c)) {
+    if (c.check(verify_collateral_signature(*qe_body, *signer), "qe_identity_signature",
+                "tdx.collateral_signature_invalid", "the QE identity signature does not verify")) {
+      qe_identity = *qe_parsed;
+      c.check(qe_identity->id == "TD_QE" && qe_identity->version == 2, "qe_identity_kind",
+              "tdx.collateral_invalid",
+              "QE identity is \"" + qe_identity->id + "\" version " + std::to_string(qe_identity->version) +
+                  ", not TD_QE version 2");
+      add_dates(s, qe_identity->issue_date, qe_identity->next_update);
+      note_expiry(qe_identity->next_update);
+    }
+  }
+
+  // CRLs: the PCK CRL is issued by the quote's PCK CA, the root CRL by the root.
+  const Cert& leaf = r.pck_chain[0];
+  const Cert& ca = r.pck_chain[1];
+  const Cert& root = r.pck_chain[2];
+  auto check_crl = [&](ByteView der, const Cert& issuer, const Cert& subject, std::string_view name,
+                       std::uint64_t& number) {
+    const std::string label(name);
+    auto crl = crl_from_pem_or_der(der);
+    if (!crl) {
+      c.fail(Error{"tdx.collateral_invalid", label + " does not parse: " + crl.error().message});
+      return;
+    }
+    if (!c.check(crl->issued_by(issuer) && crl->verify_signature(issuer.public_key()), label + "_signature",
+                 "tdx.collateral_signature_invalid",
+                 label + " is not signed by \"" + issuer.subject_cn() + "\"")) {
+      return;
+    }
+    number = crl->crl_number().value_or(0);
+    add_dates(s, crl->this_update(), crl->next_update());
+    note_expiry(crl->next_update());
+    c.check(
+        !crl->is_revoked(subject), label + "_revocation", "tdx.pck_revoked",
+        "\"" + subject.subject_cn() + "\" (serial " + subject.serial_hex() + ") is revoked by the " + label);
+  };
+  check_crl(col.pck_crl, ca, leaf, "pck_crl", s.pck_crl_num);
+  check_crl(col.root_crl, root, ca, "root_crl", s.root_ca_crl_num);
+
+  s.collateral_expired = expired;
+  if (!opts.allow_expired_collateral) {
+    c.check(!expired, "collateral_expiry", "tdx.collateral_expired",
+            "collateral is past its nextUpdate at " + format_utc(now) + "; fetch fresh collateral from PCS");
+  }
+
+  // TCB status: platform (and TDX module) level, QE level, converged.
+  std::optional<TcbMatch> tcb;
+  if (tcb_info && r.pck_extensions) {
+    auto m = match_tcb_level(*tcb_info, *r.pck_extensions, q.body);
+    if (m) {
+      tcb = *m;
+      r.passed.emplace_back("tcb_level");
+    } else {
+      c.fail(m.error());
+    }
+  }
+  std::optional<QeMatch> qe;
+  if (qe_identity) {
+    auto m = match_qe_identity(*qe_identity, q.signed_data.certification.qe_report);
+    if (m) {
+      qe = *m;
+      r.passed.emplace_back("qe_identity");
+    } else {
+      c.fail(m.error());
+    }
+  }
+  if (tcb_info && qe_identity) {
+    s.tcb_eval_num = std::min(tcb_info->tcb_evaluation_data_number, qe_identity->tcb_evaluation_data_number);
+  }
+  if (tcb && qe) {
+    const TcbStatus status = converge_tcb_status(tcb->platform_status, tcb->module_status, qe->status);
+    r.tcb_status = status;
+    s.tcb_date = tcb->tcb_date;
+    s.advisory_ids = tcb->advisory_ids;
+    for (const auto* ids : {&tcb->module_advisory_ids, &qe->advisory_ids}) {
+      for (const auto& id : *ids) {
+        if (std::find(s.advisory_ids.begin(), s.advisory_ids.end(), id) == s.advisory_ids.end()) {
+          s.advisory_ids.push_back(id);
+        }
+      }
+    }
+    if (status == TcbStatus::revoked && opts.rejected_statuses.count(status)) {
+      c.fail(Error{"tdx.tcb_revoked", "the platform's TCB level is Revoked in the TCB info"});
+    } else {
+      c.check(!opts.rejected_statuses.count(status), "tcb_status", "tdx.tcb_status_unacceptable",
+              "TCB status " + std::string(tcb_status_name(status)) + " is not accepted");
+    }
+  }
+  r.tcb_match = tcb;
+  r.qe_match = qe;
+  r.supplemental = s;
+}
+
+}  // namespace
+
+const Cert& intel_sgx_root_ca() {
+  static const Cert root = [] {
+    auto certs = certs_from_pem(embedded::kIntelSgxRootCa);
+    return certs && !certs->empty() ? certs->front() : Cert{};
+  }();
+  return root;
+}
+
+bool TdxChainCache::verify(const Cert& cert, const Cert& issuer) {
+  const std::string key = hex_encode(sha256(cert.der())) + hex_encode(sha256(issuer.der()));
+  {
+    std::lock_guard lock(mu_);
+    if (verified_.count(key)) return true;
+  }
+  if (!cert.verify_signature(issuer.public_key())) return false;
+  std::lock_guard lock(mu_);
+  if (verified_.size() >= max_) verified_.clear();
+  verified_.insert(key);
+  return true;
+}
+
+VerifyOptions VerifyOptions::trustee() {
+  VerifyOptions o;
+  o.allow_expired_collateral = true;
+  return o;
+}
+
+bool VerifyResult::has(std::string_view code) const {
+  return std::any_of(failures.begin(), failures.end(), [&](const Error& e) { return e.code == code; });
+}
+
+Result<QuotePck> quote_pck(const Quote& q) {
+  auto chain = carried_chain(q);
+  if (!chain) return chain.error();
+  auto ext = parse_sgx_extensions((*chain)[0]);
+  if (!ext) return ext.error();
+  return QuotePck{*chain, *ext, ca_of((*chain)[1])};
+}
+
+VerifyResult verify_quote(const Quote& q, const VerifyOptions& opts) {
+  VerifyResult r;
+  Checker c(r);
+  const SysTime now = opts.now.value_or(std::chrono::system_clock::now());
+  std::vector<Cert> roots = opts.trusted_roots;
+  if (roots.empty()) roots.push_back(intel_sgx_root_ca());
+
+  // Header (parse_quote already checked version, key type and TEE type).
+  c.check(std::equal(q.header.qe_vendor_id.begin(), q.header.qe_vendor_id.end(), kIntelQeVendorId),
+          "qe_vendor_id", "tdx.qe_vendor_id_mismatch",
+          "QE vendor ID " + hex_encode(q.header.qe_vendor_id) + " is not Intel's " +
+              hex_encode(ByteView(kIntelQeVendorId)));
+
+  // PCK chain.
+  const QeCertificationData& cert = q.signed_data.certification;
+  if (auto chain = carried_chain(q); !chain) {
+    c.fail(chain.error());
+  } else {
+    r.pck_chain = *chain;
+    const Cert& leaf = r.pck_chain[0];
+    const Cert& ca = r.pck_chain[1];
+    const Cert& root = r.pck_chain[2];
+    r.ca = ca_of(ca);
+    bool names = leaf.subject_cn() == kPckCn &&
+                 (ca.subject_cn() == kPlatformCaCn || ca.subject_cn() == kProcessorCaCn) &&
+                 root.subject_cn() == kRootCn;
+    bool algs = std::all_of(r.pck_chain.begin(), r.pck_chain.end(),
+                            [](const Cert& x) { return x.signature_algorithm() == kEcdsaSha256; });
+    bool structure = c.check(names && algs, "pck_chain_names", "tdx.pck_chain_invalid",
+                             "the chain is \"" + leaf.subject_cn() + "\" <- \"" + ca.subject_cn() +
+                                 "\" <- \"" + root.subject_cn() + "\", not an ECDSA-SHA256 Intel PCK chain");
+    bool pinned = c.check(
+        is_pinned(root, roots), "pck_root_pinned", "tdx.pck_chain_untrusted",
+        "the chain's root is not a pinned Intel SGX Root CA" +
+            std::string(opts.trusted_roots.empty() ? " (simulated quotes need the simulated root)" : ""));
+    bool sigs = c.check(signed_by(root, root, opts.chain_cache) && signed_by(ca, root, opts.chain_cache) &&
+                            signed_by(leaf, ca, opts.chain_cache),
+                        "pck_chain_signatures", "tdx.pck_chain_untrusted",
+                        "a signature in the PCK chain does not verify");
+    bool valid = c.check(
+        std::all_of(r.pck_chain.begin(), r.pck_chain.end(), [&](const Cert& x) { return within(x, now); }),
+        "pck_chain_validity", "tdx.pck_expired",
+        "a PCK chain certificate is not valid at " + format_utc(now) + " (PCK valid " +
+            format_utc(leaf.not_before()) + " .. " + format_utc(leaf.not_after()) + ")");
+    r.chain_verified = structure && pinned && sigs && valid;
+    if (auto ext = parse_sgx_extensions(leaf)) {
+      r.pck_extensions = *ext;
+      r.passed.emplace_back("pck_extensions");
+    } else {
+      c.fail(ext.error());
+    }
+  }
+
+  // QE report signature (by the PCK key), QE binding, quote signature (by the attestation key).
+  bool qe_sig = false;
+  if (!r.pck_chain.empty()) {
+    qe_sig = c.check(verify_p256(r.pck_chain[0].public_key(), encode_sgx_report_body(cert.qe_report),
+                                 cert.qe_report_signature),
+                     "qe_report_signature", "tdx.qe_report_signature_invalid",
+                     "the QE report signature does not verify with the PCK key");
+  }
+  Bytes bound(q.signed_data.attestation_key.begin(), q.signed_data.attestation_key.end());
+  bound.insert(bound.end(), cert.qe_auth_data.begin(), cert.qe_auth_data.end());
+  Bytes expected_report_data = sha256(bound);
+  expected_report_data.resize(64, 0);
+  const bool binding = c.check(std::equal(expected_report_data.begin(), expected_report_data.end(),
+                                          cert.qe_report.report_data.begin()),
+                               "qe_binding", "tdx.qe_binding_mismatch",
+                               "QE report data is not SHA-256(attestation key || QE auth data) || zeros");
+  bool key_ok = false;
+  const Key att_key = attestation_public_key(q.signed_data.attestation_key, key_ok);
+  bool quote_sig = false;
+  if (c.check(key_ok, "attestation_key", "tdx.attestation_key_invalid",
+              "the attestation key is not a P-256 point")) {
+    quote_sig = c.check(verify_p256(att_key, signed_part(q), q.signed_data.signature), "quote_signature",
+                        "tdx.quote_signature_invalid",
+                        "the quote signature does not verify with the attestation key");
+  }
+  r.signatures_verified = qe_sig && binding && quote_sig;
+
+  if (opts.collateral && r.pck_chain.size() == 3)
+    check_collateral(q, *opts.collateral, opts, roots, now, r, c);
+
+  // Policy.
+  const TdAttributes attrs = decode_td_attributes(q.body.td_attributes);
+  if (!opts.allow_debug) {
+    c.check(!attrs.debug, "debug", "tdx.debug_not_allowed", "the TD runs with DEBUG set in TD_ATTRIBUTES");
+  }
+  if (opts.report_data) {
+    c.check(equals_padded(q.body.report_data, *opts.report_data), "report_data", "tdx.report_data_mismatch",
+            "REPORTDATA " + hex_encode(q.body.report_data) + " is not the expected " +
+                hex_encode(*opts.report_data));
+  }
+  if (opts.mr_config_id) {
+    c.check(equals_padded(q.body.mr_config_id, *opts.mr_config_id), "mr_config_id",
+            "tdx.mr_config_id_mismatch",
+            "MRCONFIGID " + hex_encode(q.body.mr_config_id) + " is not the init-data digest " +
+                hex_encode(*opts.mr_config_id));
+  }
+  if (opts.mr_td) {
+    c.check(equals_padded(q.body.mr_td, *opts.mr_td), "mr_td", "tdx.mr_td_mismatch",
+            "MRTD " + hex_encode(q.body.mr_td) + " is not the expected " + hex_encode(*opts.mr_td));
+  }
+  return r;
+}
+
+VerifyResult verify_quote_bytes(ByteView bytes, const VerifyOptions& opts) {
+  auto quote = parse_quote(bytes);
+  if (!quote) {
+    VerifyResult r;
+    r.failures.push_back(quote.error());
+    return r;
+  }
+  return verify_quote(*quote, opts);
+}
+
+nlohmann::json trustee_supplemental_claims(const VerifyResult& r) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!r.supplemental) return j;
+  const Supplemental& s = *r.supplemental;
+  j["earliest_issue_date"] = format_utc(s.earliest_issue_date);
+  j["latest_issue_date"] = format_utc(s.latest_issue_date);
+  j["earliest_expiration_date"] = format_utc(s.earliest_expiration_date);
+  j["tcb_date"] = s.tcb_date;
+  j["pck_crl_num"] = s.pck_crl_num;
+  j["root_ca_crl_num"] = s.root_ca_crl_num;
+  j["tcb_eval_num"] = s.tcb_eval_num;
+  if (r.pck_extensions) {
+    const SgxExtensions& e = *r.pck_extensions;
+    j["platform_provider_id"] = hex_encode(e.ppid);
+    static const char* const kTypes[] = {"Standard", "Scalable", "Scalable with Integrity"};
+    j["sgx_type"] =
+        e.sgx_type < 3 ? std::string(kTypes[e.sgx_type]) : "Unknown (" + std::to_string(e.sgx_type) + ")";
+    if (e.sgx_type > 0) {
+      const PckConfiguration conf = e.configuration.value_or(PckConfiguration{false, false, false});
+      j["is_dynamic_platform"] = conf.dynamic_platform;
+      j["is_cached_keys"] = conf.cached_keys;
+      j["is_smt_enabled"] = conf.smt_enabled;
+    }
+  }
+  j["root_key_id"] = hex_encode(s.root_key_id);
+  if (r.tcb_status) j["tcb_status"] = std::string(tcb_status_name(*r.tcb_status));
+  j["collateral_expiration_status"] = s.collateral_expired ? "1" : "0";
+  j["advisory_ids"] = s.advisory_ids;
+  return j;
+}
+
+nlohmann::json trustee_claims(const Quote& q, const VerifyResult& r, const nlohmann::json* uefi_event_logs) {
+  nlohmann::json claims = trustee_quote_claims(q);
+  claims["td_attributes"] = trustee_td_attributes_claims(decode_td_attributes(q.body.td_attributes));
+  claims["report_data"] = hex_encode(q.body.report_data);
+  claims["init_data"] = hex_encode(q.body.mr_config_id);
+  if (uefi_event_logs) claims["uefi_event_logs"] = *uefi_event_logs;
+  if (r.pck_extensions && r.pck_extensions->platform_instance_id) {
+    claims["platform_instance_id"] = hex_encode(*r.pck_extensions->platform_instance_id);
+  }
+  const nlohmann::json supplemental = trustee_supplemental_claims(r);
+  for (const auto& [k, v] : supplemental.items()) claims[k] = v;
+  return claims;
+}
+
+nlohmann::json result_to_json(const VerifyResult& r) {
+  nlohmann::json failures = nlohmann::json::array();
+  for (const Error& e : r.failures) failures.push_back({{"code", e.code}, {"message", e.message}});
+  nlohmann::json j = {{"verified", r.ok()},
+                      {"failures", failures},
+                      {"passed", r.passed},
+                      {"chain_verified", r.chain_verified},
+                      {"signatures_verified", r.signatures_verified}};
+  if (!r.pck_chain.empty()) {
+    j["pck"] = {{"subject", r.pck_chain[0].subject_cn()},
+                {"issuer", r.pck_chain[0].issuer_cn()},
+                {"not_after", format_utc(r.pck_chain[0].not_after())}};
+  }
+  if (r.pck_extensions) j["fmspc"] = hex_encode(r.pck_extensions->fmspc);
+  if (r.supplemental) j["supplemental"] = trustee_supplemental_claims(r);
+  return j;
+}
+
+}  // namespace coco::tdx
