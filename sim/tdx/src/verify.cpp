@@ -495,7 +495,10 @@ nlohmann::json trustee_claims(const Quote& q, const VerifyResult& r, const nlohm
   claims["init_data"] = hex_encode(q.body.mr_config_id);
   if (uefi_event_logs) claims["uefi_event_logs"] = *uefi_event_logs;
   if (r.pck_extensions && r.pck_extensions->platform_instance_id) {
-    claims["platform_instance_id"] = hex_encode(*r.pck_extensions->platform_instance_id);
+    // Trustee prints the PCK's PlatformInstanceID byte-reversed, as the little-endian number QVL's
+    // supplemental data holds (parse_tdx_claims_expected.json: 82548d22.. for the PCK's 021ac64d..).
+    const auto& id = *r.pck_extensions->platform_instance_id;
+    claims["platform_instance_id"] = hex_encode(Bytes(id.rbegin(), id.rend()));
   }
   const nlohmann::json supplemental = trustee_supplemental_claims(r);
   for (const auto& [k, v] : supplemental.items()) claims[k] = v;
