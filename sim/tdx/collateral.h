@@ -230,13 +230,9 @@ struct SimTcbLevelSpec {
 TcbInfo simulated_tcb_info(std::array<std::uint8_t, 6> fmspc, const std::vector<SimTcbLevelSpec>& levels,
                            SysTime issue_date, SysTime next_update);
 
-// Intel's real TD QE MRSIGNER (evidence.md 2.5).
-inline constexpr std::array<std::uint8_t, 32> kTdQeMrsigner = {
-    0xdc, 0x9e, 0x2a, 0x7c, 0x6f, 0x94, 0x8f, 0x17, 0x47, 0x4e, 0x34, 0xa7, 0xfc, 0x43, 0xed, 0x03,
-    0x0f, 0x7c, 0x15, 0x63, 0xf1, 0xba, 0xbd, 0xdf, 0x63, 0x40, 0xc8, 0x2e, 0x0e, 0x54, 0xa8, 0xc5};
-// The TD_QE identity as Intel publishes it: MRSIGNER above, isvprodid 2, miscselect 0 / mask FFFFFFFF,
-// attributes 11000000000000000000000000000000 / mask FBFFFFFFFFFFFFFF0000000000000000, evaluation data
-// number 17, with the given levels (highest isvsvn first).
+// The TD_QE identity as Intel publishes it: MRSIGNER kIntelTdQeMrSigner (tdx/quote.h), isvprodid 2,
+// miscselect 0 / mask FFFFFFFF, attributes 11000000000000000000000000000000 / mask
+// FBFFFFFFFFFFFFFF0000000000000000, evaluation data number 17, with the given levels (highest isvsvn first).
 QeIdentity simulated_qe_identity(const std::vector<QeTcbLevel>& levels, SysTime issue_date,
                                  SysTime next_update);
 

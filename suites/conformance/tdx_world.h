@@ -28,8 +28,8 @@ tdx::PlatformSpec tdx_reference_platform();
 tdx::PlatformSpec tdx_outdated_platform();
 // The peer-pod TD; mr_config_id and report_data are set per guest.
 tdx::TdDescription tdx_pattern_td();
-// TCB info for the reference FMSPC (UpToDate at PCESVN 13, OutOfDate below) and the TD_QE identity
-// (UpToDate from ISVSVN 8), signed by `intel`'s TCB Signing key, issued at `now` and valid 30 days.
+// tdx::simulated_pcs_content for the reference platform: UpToDate at PCESVN 13 and QE ISVSVN 8,
+// OutOfDate below, signed by `intel`'s TCB Signing key, issued at `now` and valid 30 days.
 tdx::PcsContent tdx_pcs_content(const tdx::IntelAuthority& intel, SysTime now);
 // Trustee's default_cpu reference values for `td`: mr_td, xfam, rtmr_1, rtmr_2 and the event digests
 // tdvfkernel / tdvfkernelparams found in its event log as the policy finds them.

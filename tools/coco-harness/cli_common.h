@@ -10,6 +10,7 @@
 
 #include "core/bytes.h"
 #include "core/result.h"
+#include "core/x509.h"
 
 namespace coco::cli {
 
@@ -44,6 +45,11 @@ T need(Result<T> r, const std::string& context) {
   return std::move(r).value();
 }
 void print_json(const nlohmann::json& j);
+// Flag values, each throwing InputError with a message naming the flag: hex (an optional 0x prefix), an
+// unsigned 32-bit number (decimal or 0x...), and the --at time (YYYY-MM-DD[THH:MM:SSZ]).
+Bytes hex_arg(const std::string& value, const std::string& flag);
+std::uint32_t uint_arg(const std::string& value, const std::string& flag);
+SysTime time_arg(const std::string& value);
 // Where simulated RSA-4096 keys are cached between runs: $COCO_KEY_CACHE, else
 // $XDG_CACHE_HOME/coco-harness/keys, else ~/.cache/coco-harness/keys.
 std::string default_key_cache();
@@ -57,5 +63,6 @@ void add_run_command(CLI::App& app);
 void add_rego_commands(CLI::App& app);
 void add_kbs_commands(CLI::App& app);
 void add_tdx_commands(CLI::App& app);
+void add_pcs_commands(CLI::App& app);
 
 }  // namespace coco::cli

@@ -12,13 +12,6 @@ namespace {
 
 using namespace coco::snp;
 
-Bytes hex_arg(const std::string& value, const std::string& flag) {
-  std::string v = value.rfind("0x", 0) == 0 ? value.substr(2) : value;
-  auto b = hex_decode(v);
-  if (!b) throw InputError(flag + " must be hex, got '" + value + "'");
-  return *b;
-}
-
 Product product_arg(const std::string& v) {
   auto p = product_from_name(v);
   if (!p) throw InputError("unknown product '" + v + "' (Milan, Genoa or Turin)");
@@ -60,22 +53,6 @@ Tcb tcb_arg(const std::string& v, const std::string& flag) {
   }
   if (!any) throw InputError(flag + " is empty");
   return t;
-}
-
-std::uint32_t uint_arg(const std::string& v, const std::string& flag) {
-  try {
-    std::size_t used = 0;
-    unsigned long n = std::stoul(v, &used, 0);
-    if (used == v.size() && n <= 0xffffffffUL) return static_cast<std::uint32_t>(n);
-  } catch (const std::exception&) {
-  }
-  throw InputError(flag + " must be a number, got '" + v + "'");
-}
-
-SysTime time_arg(const std::string& v) {
-  auto t = parse_utc(v);
-  if (!t) throw InputError("--at must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, got '" + v + "'");
-  return *t;
 }
 
 // A report file: raw 1184 bytes, the same as hex text, or Trustee's SNP evidence JSON.

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "core/encoding.h"
 
 namespace coco::cli {
 
@@ -35,6 +36,29 @@ Bytes read_input(const std::string& path) {
   return std::move(r).value();
 }
 
+Bytes hex_arg(const std::string& value, const std::string& flag) {
+  std::string v = value.rfind("0x", 0) == 0 ? value.substr(2) : value;
+  auto b = hex_decode(v);
+  if (!b) throw InputError(flag + " must be hex, got '" + value + "'");
+  return *b;
+}
+
+std::uint32_t uint_arg(const std::string& v, const std::string& flag) {
+  try {
+    std::size_t used = 0;
+    unsigned long n = std::stoul(v, &used, 0);
+    if (used == v.size() && n <= 0xffffffffUL) return static_cast<std::uint32_t>(n);
+  } catch (const std::exception&) {
+  }
+  throw InputError(flag + " must be a number, got '" + v + "'");
+}
+
+SysTime time_arg(const std::string& v) {
+  auto t = parse_utc(v);
+  if (!t) throw InputError("--at must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, got '" + v + "'");
+  return *t;
+}
+
 void print_json(const nlohmann::json& j) {
   std::cout << j.dump(2) << "\n";
 }
@@ -56,9 +80,9 @@ int main(int argc, char** argv) {
   using namespace coco::cli;
   CLI::App app{
       "coco-harness: simulation and conformance harness for Confidential Containers.\n"
-      "Simulates and verifies TEE evidence (AMD SEV-SNP now), serves fake vendor services, evaluates "
-      "Rego\npolicies, and tells\n"
-      "whether a deployment releases secrets exactly when it should.\n"
+      "Simulates and verifies TEE evidence (AMD SEV-SNP, Intel TDX), serves fake vendor services (AMD KDS,\n"
+      "Intel PCS), evaluates Rego policies, and tells whether a deployment releases secrets exactly when\n"
+      "it should.\n"
       "Exit codes: 0 success, 1 verification failed or denied, 2 usage or input error."};
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
   app.require_subcommand(1);
@@ -79,6 +103,7 @@ int main(int argc, char** argv) {
   add_rego_commands(app);
   add_kbs_commands(app);
   add_tdx_commands(app);
+  add_pcs_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -53,11 +53,20 @@ bool equal_ct(ByteView a, ByteView b) {
 }
 
 Result<Bytes> read_file(const std::filesystem::path& path) {
+  // A directory opens as a stream on Linux and then throws from inside the iterator: refuse it first.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return make_error("io.read_failed", path.string() + " is a directory, not a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error("io.read_failed", "cannot open " + path.string() + " for reading");
-  Bytes out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return make_error("io.read_failed", "error while reading " + path.string());
-  return out;
+  try {
+    Bytes out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return make_error("io.read_failed", "error while reading " + path.string());
+    return out;
+  } catch (const std::exception& e) {
+    return make_error("io.read_failed", "error while reading " + path.string() + ": " + e.what());
+  }
 }
 
 Status write_file(const std::filesystem::path& path, ByteView data) {

@@ -826,7 +826,7 @@ QeIdentity simulated_qe_identity(const std::vector<QeTcbLevel>& levels, SysTime 
   q.miscselect_mask = 0xFFFFFFFF;
   q.attributes = {0x11};
   q.attributes_mask = {0xFB, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-  q.mrsigner = kTdQeMrsigner;
+  q.mrsigner = kIntelTdQeMrSigner;
   q.isvprodid = 2;
   q.tcb_levels = levels;
   const std::string default_date = midnight(issue_date);

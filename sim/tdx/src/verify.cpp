@@ -15,8 +15,6 @@ constexpr const char* kProcessorCaCn = "Intel SGX PCK Processor CA";
 constexpr const char* kPckCn = "Intel SGX PCK Certificate";
 constexpr const char* kTcbSigningCn = "Intel SGX TCB Signing";
 constexpr const char* kEcdsaSha256 = "ecdsa-with-SHA256";
-constexpr std::uint8_t kIntelQeVendorId[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
-                                               0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
 
 class Checker {
  public:
@@ -349,10 +347,9 @@ VerifyResult verify_quote(const Quote& q, const VerifyOptions& opts) {
   if (roots.empty()) roots.push_back(intel_sgx_root_ca());
 
   // Header (parse_quote already checked version, key type and TEE type).
-  c.check(std::equal(q.header.qe_vendor_id.begin(), q.header.qe_vendor_id.end(), kIntelQeVendorId),
-          "qe_vendor_id", "tdx.qe_vendor_id_mismatch",
+  c.check(q.header.qe_vendor_id == kIntelQeVendorId, "qe_vendor_id", "tdx.qe_vendor_id_mismatch",
           "QE vendor ID " + hex_encode(q.header.qe_vendor_id) + " is not Intel's " +
-              hex_encode(ByteView(kIntelQeVendorId)));
+              hex_encode(kIntelQeVendorId));
 
   // PCK chain.
   const QeCertificationData& cert = q.signed_data.certification;

@@ -126,7 +126,7 @@ TEST(TdxCollateralCorpus, QeIdentitiesMatchTheManifest) {
     EXPECT_EQ(format_utc(qe->next_update), f["nextUpdate"]);
     EXPECT_EQ(qe->tcb_evaluation_data_number, f["tcbEvaluationDataNumber"].get<std::uint32_t>());
     EXPECT_EQ(hex_encode(qe->mrsigner), lower(f["mrsigner"]));
-    EXPECT_EQ(qe->mrsigner, kTdQeMrsigner);
+    EXPECT_EQ(qe->mrsigner, kIntelTdQeMrSigner);
     EXPECT_EQ(qe->isvprodid, f["isvprodid"].get<int>());
     // simulated_qe_identity claims Intel's constants: check them against the real documents.
     const QeIdentity sim = simulated_qe_identity(qe->tcb_levels, qe->issue_date, qe->next_update);

@@ -62,7 +62,7 @@ TdQuoteBody td_body(std::uint8_t svn0, std::uint8_t major, std::uint8_t svn2) {
 
 SgxReportBody qe_report(std::uint16_t isvsvn) {
   SgxReportBody r;
-  r.mrsigner = kTdQeMrsigner;
+  r.mrsigner = kIntelTdQeMrSigner;
   r.isvprodid = 2;
   r.isvsvn = isvsvn;
   r.attributes[0] = 0x11;

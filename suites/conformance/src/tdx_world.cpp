@@ -5,6 +5,7 @@
 #include "core/encoding.h"
 #include "core/hash.h"
 #include "tdx/eventlog.h"
+#include "tdx/sim_collateral.h"
 
 namespace coco::conformance {
 namespace {
@@ -56,21 +57,7 @@ tdx::TdDescription tdx_pattern_td() {
 }
 
 tdx::PcsContent tdx_pcs_content(const tdx::IntelAuthority& intel, SysTime now) {
-  const SysTime next = now + std::chrono::hours(24 * 30);
-  const tdx::PckRequest pck = tdx::default_pck_request();
-  // Every SGX component level 0 (the PCK's TCB has zero components), so PCESVN decides.
-  std::vector<tdx::SimTcbLevelSpec> levels = {
-      {0, kReferencePcesvn, 4, tdx::TcbStatus::up_to_date, "", {}},
-      {0, 0, 0, tdx::TcbStatus::out_of_date, "", {"INTEL-SA-00837"}},
-  };
-  tdx::PcsContent content;
-  content.tcb_info_by_fmspc[hex_encode(pck.fmspc)] =
-      tdx::sign_tcb_info(tdx::simulated_tcb_info(pck.fmspc, levels, now, next), intel.tcb_signing_key());
-  std::vector<tdx::QeTcbLevel> qe_levels = {{8, "", tdx::TcbStatus::up_to_date, {}},
-                                            {0, "", tdx::TcbStatus::out_of_date, {"INTEL-SA-00615"}}};
-  content.qe_identity =
-      tdx::sign_qe_identity(tdx::simulated_qe_identity(qe_levels, now, next), intel.tcb_signing_key());
-  return content;
+  return tdx::simulated_pcs_content(intel, tdx_reference_platform().pck, now);
 }
 
 nlohmann::json tdx_default_cpu_reference_values(const tdx::TdDescription& td) {
