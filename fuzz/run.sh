@@ -6,13 +6,19 @@
 # keys, so they verify and decrypt; the JWKs of ../shared/corpus/kbs/jwk are added when present).
 # Usage: fuzz/run.sh <target> [seconds [libFuzzer flags...]]   (e.g. fuzz/run.sh kbs_auth 60 -rss_limit_mb=4096)
 #   target: snp_report|snp_cert_table|snp_vcek_extensions|snp_evidence_json|
-#           kbs_auth|kbs_attest|kbs_admin|trustee_config|trustee_initdata|jose|reports_json|tdx_quote|tdx_eventlog
+#           kbs_auth|kbs_attest|kbs_admin|trustee_config|trustee_initdata|jose|reports_json|tdx_quote|tdx_eventlog|
+#           tdx_collateral|tdx_collateral_set|tdx_verify|tdx_td_yaml
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=$1 seconds=${2:-60}
 shift $(($# < 2 ? $# : 2))
-build=build/fuzz
-[ -x "$build/fuzz/fuzz_$target" ] || { cmake --preset fuzz >/dev/null && cmake --build --preset fuzz --target "fuzz_$target"; }
+# COCO_FUZZ_BUILD: another build tree configured like the fuzz preset (default build/fuzz, the preset's).
+build=${COCO_FUZZ_BUILD:-build/fuzz}
+build_target() {
+  if [ -n "${COCO_FUZZ_BUILD:-}" ]; then cmake --build "$build" --target "$1"
+  else cmake --preset fuzz >/dev/null && cmake --build --preset fuzz --target "$1"; fi
+}
+[ -x "$build/fuzz/fuzz_$target" ] || build_target "fuzz_$target"
 seeds=$build/corpus/$target
 mkdir -p "$seeds"
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
@@ -23,7 +29,7 @@ tee_ec='{"kty":"EC","crv":"P-256","alg":"ECDH-ES+A256KW","x":"h_SMrudP9RhpJ_9qmN
 
 snp_seeds() {
   local cli=$build/tools/coco-harness/coco-harness
-  [ -x "$cli" ] || cmake --build --preset fuzz --target coco-harness
+  [ -x "$cli" ] || build_target coco-harness
   for p in Milan Genoa Turin; do
     for v in 2 3 5; do
       "$cli" -q snp gen --product "$p" --version "$v" --key-cache "$build/keycache" --out "$seeds/$p$v.bin" \
@@ -170,7 +176,7 @@ EOF
 # A real results.json from `coco-harness run` (two cases), plus a small hand-made one.
 reports_json_seeds() {
   local cli=$build/tools/coco-harness/coco-harness
-  [ -x "$cli" ] || cmake --build --preset fuzz --target coco-harness
+  [ -x "$cli" ] || build_target coco-harness
   "$cli" -q run --key-cache "$build/keycache" --attester sample --only protocol.healthz --only policy_denial.no_token \
     --reports "$build/reports-seed" >/dev/null || true
   cp "$build/reports-seed/results.json" "$seeds/results.json" 2>/dev/null || true
@@ -179,10 +185,20 @@ reports_json_seeds() {
 EOF
 }
 
+# Quotes, collateral and TD descriptions made with the fixed simulated Intel PKI of fuzz/tdx_fuzz_common.h
+# (so the quotes verify in fuzz_tdx_verify), plus the example TD of fixtures/tdx for tdx_td_yaml.
+tdx_seeds() {
+  [ -x "$build/fuzz/fuzz_tdx_seeds" ] || build_target fuzz_tdx_seeds
+  "$build/fuzz/fuzz_tdx_seeds" "$target" "$seeds"
+  [ "$target" = tdx_td_yaml ] && cp fixtures/tdx/*.yaml "$seeds/"
+  return 0
+}
+
 if [ -z "$(ls -A "$seeds")" ]; then
   case $target in
     kbs_auth | kbs_attest | kbs_admin | trustee_config | trustee_initdata | jose | reports_json) "${target}_seeds" ;;
     tdx_quote | tdx_eventlog) : ;;  # the real quotes, TDREPORT and CCEL logs in ../shared/corpus/tdx are the seeds
+    tdx_collateral | tdx_collateral_set | tdx_verify | tdx_td_yaml) tdx_seeds ;;
     *) snp_seeds ;;
   esac
 fi

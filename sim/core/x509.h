@@ -105,6 +105,9 @@ std::optional<std::string> parse_der_string(ByteView der);
 std::optional<Bytes> parse_der_octet_string(ByteView der);
 
 // Time helpers.
+// Seconds since the epoch as a SysTime, clamped to what system_clock can hold (about 1678..2262): an X.509
+// "no expiry" notAfter of 9999-12-31 becomes SysTime::max() instead of overflowing.
+SysTime from_unix_seconds(std::int64_t seconds);
 SysTime utc_time(int year, int month, int day, int hour = 0, int minute = 0, int second = 0);
 std::string format_utc(SysTime t);                       // "2025-05-27T17:57:03Z"
 std::optional<SysTime> parse_utc(std::string_view iso);  // accepts "YYYY-MM-DD" or full ISO 8601 Z

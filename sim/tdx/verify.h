@@ -34,6 +34,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -41,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "core/crl.h"
 #include "core/result.h"
 #include "core/x509.h"
 #include "tdx/collateral.h"
@@ -53,17 +55,28 @@ namespace coco::tdx {
 // The real Intel SGX Root CA (fixtures/trust/intel_sgx_root_ca.pem, compiled in).
 const Cert& intel_sgx_root_ca();
 
-// Remembers verified certificate signatures (certificate DER digest + issuer key), so a verifier that
-// sees the same PCK chain or TCB Signing certificate again skips the ECDSA work. Thread-safe; bounded.
+struct DecodedPckChain;    // a quote's PCK chain and the leaf's SGX extension, decoded (src/verify.cpp)
+struct DecodedCollateral;  // a CollateralSet decoded, its two JSON signatures checked (src/verify.cpp)
+
+// What a verifier can reuse across quotes: decoded PCK chains (by the digest of the certification data),
+// decoded collateral sets (by the digest of the whole set; time, FMSPC and revocation checks still run per
+// quote), and verified certificate and CRL signatures (by the digests of the signed object and its issuer).
+// Decoding, not ECDSA, dominates a quote's verification (docs/BENCHMARKS.md). Thread-safe; each memo is
+// bounded (cleared when full).
 class TdxChainCache {
  public:
   explicit TdxChainCache(std::size_t max_entries = 4096) : max_(max_entries) {}
   bool verify(const Cert& cert, const Cert& issuer);
+  bool verify(const Crl& crl, const Cert& issuer);
+  std::shared_ptr<const DecodedPckChain> pck_chain(ByteView cert_data);
+  std::shared_ptr<const DecodedCollateral> collateral(const CollateralSet& set);
 
  private:
   std::mutex mu_;
   std::size_t max_;
   std::set<std::string> verified_;
+  std::map<std::string, std::shared_ptr<const DecodedPckChain>> chains_;
+  std::map<std::string, std::shared_ptr<const DecodedCollateral>> collateral_;
 };
 
 struct VerifyOptions {
@@ -71,7 +84,7 @@ struct VerifyOptions {
   std::vector<Cert> trusted_roots;
   std::optional<SysTime> now;                 // validity time; default: the system clock
   const CollateralSet* collateral = nullptr;  // nullptr: chain and signatures only
-  TdxChainCache* chain_cache = nullptr;       // optional memo of verified certificate signatures
+  TdxChainCache* chain_cache = nullptr;       // optional memo of decoded chains, collateral, signatures
   bool allow_expired_collateral = false;      // Trustee reports expiry as a claim and goes on
   std::set<TcbStatus> rejected_statuses = {TcbStatus::revoked};
   // Policy. Shorter expected values are zero-padded to the field size, as Trustee's regularize_data.

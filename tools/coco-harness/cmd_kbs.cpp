@@ -8,12 +8,14 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "conformance/tdx_world.h"
 #include "core/encoding.h"
 #include "guest/evidence_provider.h"
 #include "guest/rcar_client.h"
 #include "signal_gate.h"
 #include "snp/kds.h"
 #include "snp/snp.h"
+#include "tdx/pcs.h"
 #include "trustee/kbs.h"
 
 namespace coco::cli {
@@ -30,6 +32,8 @@ struct ServeArgs {
   std::string seed = "coco-harness";
   std::string key_cache;
   std::string kds_url;
+  std::string intel = "real";
+  std::string pcs_url;
   std::string status_mapping = "trustee";
   double duration = 0;
 };
@@ -50,12 +54,20 @@ void add_serve(CLI::App& group) {
                   "SNP trust anchors: real (AMD's ARKs) or simulated (the --seed world)")
       ->check(CLI::IsMember({"real", "simulated"}))
       ->default_val("real");
-  cmd->add_option("--seed", a->seed, "Seed of the simulated AMD world for --amd-roots simulated")
+  cmd->add_option("--intel-roots", a->intel,
+                  "TDX trust anchor: real (Intel's SGX Root CA) or simulated (the --seed world)")
+      ->check(CLI::IsMember({"real", "simulated"}))
+      ->default_val("real");
+  cmd->add_option("--seed", a->seed,
+                  "Seed of the simulated AMD and Intel worlds (--amd-roots/--intel-roots simulated)")
       ->default_val("coco-harness");
   cmd->add_option("--key-cache", a->key_cache, "Directory caching the simulated RSA-4096 keys");
   cmd->add_option(
       "--kds-url", a->kds_url,
       "KDS to fetch VCEKs from for evidence without a cert chain (default https://kdsintf.amd.com)");
+  cmd->add_option("--pcs-url", a->pcs_url,
+                  "Intel PCS to fetch TDX collateral from (default https://api.trustedservices.intel.com, "
+                  "as Trustee; `coco-harness pcs serve` for a fake one); none: no collateral, no tcb_status");
   cmd->add_option("--status-mapping", a->status_mapping,
                   "Error status codes: trustee (401 except 404, as Trustee 0.4) or issue-1419 (403 for "
                   "PolicyDeny, 404 missing resource, 400 bad path)")
@@ -91,6 +103,13 @@ void add_serve(CLI::App& group) {
                 << e.detail << (e.cause.empty() ? "" : " (" + e.cause + ")") << "\n";
     };
     o.snp.fetch_vcek = snp::make_kds_fetcher(a->kds_url.empty() ? std::string(snp::kKdsBaseUrl) : a->kds_url);
+    if (a->intel == "simulated") o.tdx.trusted_roots = {tdx::IntelAuthority(a->seed).root()};
+    if (a->pcs_url != "none") {
+      o.tdx.fetch_collateral = [pcs = a->pcs_url.empty() ? std::string(tdx::kPcsBaseUrl) : a->pcs_url](
+                                   std::array<std::uint8_t, 6> fmspc, tdx::PckCa ca) {
+        return tdx::PcsClient(pcs).fetch(fmspc, ca);
+      };
+    }
     auto kbs = need(trustee::Kbs::create(std::move(o)), "kbs serve");
     SignalGate gate;  // before start(): the server's threads inherit the blocked mask
     need(kbs->start(), "kbs serve");
@@ -123,6 +142,7 @@ struct ClientArgs {
   std::string tee_key;  // PEM file: loaded when it exists, else the fresh key is written there
   std::string init_data;
   std::string launch;  // YAML launch description for the simulated SNP guest
+  std::string td;      // YAML TD description for the simulated TDX guest
   std::string seed = "coco-harness";
   std::string key_cache;
   int attempts = 3;
@@ -132,8 +152,9 @@ void add_client_options(CLI::App* cmd, ClientArgs& a) {
   cmd->add_option("--url", a.url, "KBS base URL, e.g. https://kbs.example:8080 (no /kbs/v0)")->required();
   cmd->add_option("--ca-cert", a.ca_cert,
                   "PEM CA certificate to trust for https (default: the system store)");
-  cmd->add_option("--attester", a.attester, "Evidence: sample, or snp (a simulated SEV-SNP guest)")
-      ->check(CLI::IsMember({"sample", "snp"}))
+  cmd->add_option("--attester", a.attester,
+                  "Evidence: sample, snp (a simulated SEV-SNP guest) or tdx (a simulated TDX guest)")
+      ->check(CLI::IsMember({"sample", "snp", "tdx"}))
       ->default_val("sample");
   cmd->add_option("--tee-key-type", a.key_type, "TEE key: ec-p256 (default), ec-p521, rsa-oaep-256, rsa1_5")
       ->default_val("ec-p256");
@@ -142,10 +163,12 @@ void add_client_options(CLI::App* cmd, ClientArgs& a) {
                   "(attest then get-resource --token with the same key: passport mode)");
   cmd->add_option(
       "--init-data", a.init_data,
-      "Init-data TOML to send (for snp its digest becomes HOST_DATA, as the peer-pod VM measures it)");
+      "Init-data TOML to send (its digest becomes snp HOST_DATA or tdx MRCONFIGID, as the peer-pod VM "
+      "measures it)");
   cmd->add_option("--launch", a.launch,
                   "YAML launch description of the simulated SNP guest (fixtures/launch/)");
-  cmd->add_option("--seed", a.seed, "Seed of the simulated AMD world for --attester snp")
+  cmd->add_option("--td", a.td, "YAML TD description of the simulated TDX guest (fixtures/tdx/)");
+  cmd->add_option("--seed", a.seed, "Seed of the simulated AMD or Intel world for --attester snp|tdx")
       ->default_val("coco-harness");
   cmd->add_option("--key-cache", a.key_cache, "Directory caching the simulated RSA-4096 keys");
   cmd->add_option("--attempts", a.attempts,
@@ -173,6 +196,17 @@ std::unique_ptr<guest::KbsClient> make_client(const ClientArgs& a) {
   std::unique_ptr<guest::EvidenceProvider> provider;
   if (a.attester == "sample") {
     provider = guest::make_sample_provider();
+  } else if (a.attester == "tdx") {
+    guest::SimulatedTdxOptions to;
+    tdx::IntelAuthority intel(a.seed);
+    to.qe = std::make_shared<const tdx::QuotingEnclave>(intel, tdx::PlatformSpec{});
+    to.td = a.td.empty() ? conformance::tdx_pattern_td()
+                         : need(tdx::td_description_from_yaml(to_string(read_input(a.td)),
+                                                              std::filesystem::path(a.td).parent_path()),
+                                a.td);
+    to.td.mr_config_id = {};
+    std::copy(init_digest.begin(), init_digest.end(), to.td.mr_config_id.begin());
+    provider = guest::make_simulated_tdx_provider(std::move(to));
   } else {
     guest::SimulatedSnpOptions so;
     so.authority =

@@ -174,6 +174,13 @@ void add_run_command(CLI::App& app) {
             "(coco-harness kbs serve --amd-roots simulated --seed " +
             a->seed + ")");
       }
+      if (!a->kbs_url.empty() && n == "tdx") {
+        progress(
+            "note: simulated TDX evidence verifies only on a KBS that pins the simulated Intel root and "
+            "fetches "
+            "collateral from a PCS serving it (coco-harness pcs serve --seed " +
+            a->seed + ", then kbs serve --intel-roots simulated --seed " + a->seed + " --pcs-url <its URL>)");
+      }
     }
     conformance::RunOptions ro;
     ro.only = a->only;

@@ -40,7 +40,7 @@ std::vector<std::pair<std::string, std::string>> name_rdns(const X509_NAME* name
 SysTime asn1_to_time(const ASN1_TIME* t) {
   struct tm tmv {};
   if (!t || ASN1_TIME_to_tm(t, &tmv) != 1) return SysTime{};
-  return std::chrono::system_clock::from_time_t(timegm(&tmv));
+  return from_unix_seconds(timegm(&tmv));
 }
 
 }  // namespace coco::ossl

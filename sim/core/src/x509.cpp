@@ -390,7 +390,17 @@ SysTime utc_time(int year, int month, int day, int hour, int minute, int second)
   t.tm_hour = hour;
   t.tm_min = minute;
   t.tm_sec = second;
-  return std::chrono::system_clock::from_time_t(timegm(&t));
+  return from_unix_seconds(timegm(&t));
+}
+
+SysTime from_unix_seconds(std::int64_t seconds) {
+  using std::chrono::duration_cast;
+  using Seconds = std::chrono::duration<std::int64_t>;
+  constexpr std::int64_t kMax = duration_cast<Seconds>(SysTime::duration::max()).count() - 1;
+  constexpr std::int64_t kMin = duration_cast<Seconds>(SysTime::duration::min()).count() + 1;
+  if (seconds >= kMax) return SysTime::max();
+  if (seconds <= kMin) return SysTime::min();
+  return SysTime(duration_cast<SysTime::duration>(Seconds(seconds)));
 }
 
 std::string format_utc(SysTime tp) {

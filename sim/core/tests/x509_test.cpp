@@ -86,3 +86,12 @@ TEST(Time, ParseAndFormat) {
   EXPECT_EQ(format_utc(*parse_utc("2025-06-01T12:34:56Z")), "2025-06-01T12:34:56Z");
   EXPECT_FALSE(parse_utc("yesterday"));
 }
+
+// Years system_clock cannot hold (found by fuzzing TDX collateral dates) clamp instead of overflowing.
+TEST(Time, OutOfRangeYearsClamp) {
+  EXPECT_EQ(utc_time(9999, 12, 31, 23, 59, 59), SysTime::max());  // RFC 5280's "no expiry" notAfter
+  EXPECT_EQ(*parse_utc("2263-01-01T00:00:00Z"), SysTime::max());
+  EXPECT_EQ(*parse_utc("0227-01-01T00:00:00Z"), SysTime::min());
+  EXPECT_EQ(from_unix_seconds(0), SysTime{});
+  EXPECT_EQ(format_utc(*parse_utc("2261-12-31T00:00:00Z")), "2261-12-31T00:00:00Z");
+}

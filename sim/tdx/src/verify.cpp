@@ -7,6 +7,26 @@
 #include "tdx/embedded_root.h"
 
 namespace coco::tdx {
+
+struct DecodedPckChain {
+  Result<std::vector<Cert>> chain;           // leaf, intermediate, root
+  std::optional<Result<SgxExtensions>> ext;  // when the chain decodes
+};
+
+template <class T>
+struct DecodedDocument {
+  Result<T> parsed;                        // the signed body's split or parse error, else the document
+  Result<std::vector<Cert>> issuer_chain;  // from the PCS header
+  bool signature_ok = false;               // by the issuer chain's first certificate
+};
+
+struct DecodedCollateral {
+  DecodedDocument<TcbInfo> tcb_info;
+  DecodedDocument<QeIdentity> qe_identity;
+  Result<Crl> pck_crl;
+  Result<Crl> root_crl;
+};
+
 namespace {
 
 constexpr const char* kRootCn = "Intel SGX Root CA";
@@ -74,25 +94,83 @@ Result<std::vector<Cert>> decode_chain(ByteView data) {
   return make_error("tdx.pck_chain_invalid", "the PCK chain is neither PEM nor DER");
 }
 
-Result<std::vector<Cert>> carried_chain(const Quote& q) {
-  const QeCertificationData& cert = q.signed_data.certification;
-  if (cert.cert_data_type != kCertDataPckChain) {
-    return make_error("tdx.pck_chain_missing", "certification data type " +
-                                                   std::to_string(cert.cert_data_type) +
-                                                   " carries no PCK chain (type 5); fetch the PCK from PCS");
-  }
-  auto chain = decode_chain(cert.cert_data);
-  if (!chain)
-    return make_error("tdx.pck_chain_invalid", "the PCK chain does not decode: " + chain.error().message);
-  if (chain->size() != 3) {
-    return make_error("tdx.pck_chain_invalid",
-                      "the PCK chain has " + std::to_string(chain->size()) + " certificates, not 3");
-  }
-  return chain;
-}
-
 PckCa ca_of(const Cert& intermediate) {
   return intermediate.subject_cn() == kProcessorCaCn ? PckCa::processor : PckCa::platform;
+}
+
+DecodedPckChain decode_pck_chain(ByteView cert_data) {
+  DecodedPckChain d{decode_chain(cert_data), std::nullopt};
+  if (!d.chain) {
+    d.chain =
+        make_error("tdx.pck_chain_invalid", "the PCK chain does not decode: " + d.chain.error().message);
+  } else if (d.chain->size() != 3) {
+    d.chain = make_error("tdx.pck_chain_invalid",
+                         "the PCK chain has " + std::to_string(d.chain->size()) + " certificates, not 3");
+  } else {
+    d.ext = parse_sgx_extensions(d.chain->front());
+  }
+  return d;
+}
+
+std::shared_ptr<const DecodedPckChain> decoded_pck(const Quote& q, TdxChainCache* cache) {
+  const QeCertificationData& cert = q.signed_data.certification;
+  if (cert.cert_data_type != kCertDataPckChain) {
+    return std::make_shared<const DecodedPckChain>(DecodedPckChain{
+        make_error("tdx.pck_chain_missing", "certification data type " + std::to_string(cert.cert_data_type) +
+                                                " carries no PCK chain (type 5); fetch the PCK from PCS"),
+        std::nullopt});
+  }
+  return cache ? cache->pck_chain(cert.cert_data)
+               : std::make_shared<const DecodedPckChain>(decode_pck_chain(cert.cert_data));
+}
+
+template <class T, class Parse>
+DecodedDocument<T> decode_document(const std::string& body, std::string_view inner_key,
+                                   const std::string& chain_pem, Parse parse) {
+  auto split = split_signed_body(body, inner_key);
+  Result<T> parsed = split ? parse(body) : Result<T>(split.error());
+  auto chain = certs_from_pem(chain_pem);
+  const bool signature_ok =
+      split && parsed && chain && !chain->empty() && verify_collateral_signature(*split, chain->front());
+  return {std::move(parsed), std::move(chain), signature_ok};
+}
+
+DecodedCollateral decode_collateral(const CollateralSet& set) {
+  return {decode_document<TcbInfo>(set.tcb_info, "tcbInfo", set.tcb_info_issuer_chain, parse_tcb_info),
+          decode_document<QeIdentity>(set.qe_identity, "enclaveIdentity", set.qe_identity_issuer_chain,
+                                      parse_qe_identity),
+          crl_from_pem_or_der(set.pck_crl), crl_from_pem_or_der(set.root_crl)};
+}
+
+// A digest naming a collateral set: every field, length-prefixed.
+std::string collateral_key(const CollateralSet& set) {
+  Bytes all;
+  auto add = [&all](ByteView b) {
+    for (int i = 0; i < 8; ++i) all.push_back(static_cast<std::uint8_t>(b.size() >> (8 * i)));
+    all.insert(all.end(), b.begin(), b.end());
+  };
+  for (const std::string* t : {&set.tcb_info, &set.tcb_info_issuer_chain, &set.qe_identity,
+                               &set.qe_identity_issuer_chain, &set.pck_crl_issuer_chain}) {
+    add(as_bytes(*t));
+  }
+  add(set.pck_crl);
+  add(set.root_crl);
+  return hex_encode(sha256(all));
+}
+
+// Looks `key` up in `map`, else makes the value outside the lock and keeps it (clearing a full map).
+template <class V, class Make>
+std::shared_ptr<const V> memo(std::mutex& mu, std::map<std::string, std::shared_ptr<const V>>& map,
+                              std::size_t max, const std::string& key, Make make) {
+  {
+    std::lock_guard lock(mu);
+    if (auto it = map.find(key); it != map.end()) return it->second;
+  }
+  auto value = std::make_shared<const V>(make());
+  std::lock_guard lock(mu);
+  if (map.size() >= max) map.clear();
+  map.emplace(key, value);
+  return value;
 }
 
 bool is_pinned(const Cert& root, const std::vector<Cert>& pinned) {
@@ -130,9 +208,8 @@ bool verify_p256(const Key& key, ByteView message, const std::array<std::uint8_t
 }
 
 // A collateral issuer chain (signing certificate then root) checked against the pinned roots.
-std::optional<Cert> collateral_signer(std::string_view chain_pem, const std::vector<Cert>& roots, SysTime now,
-                                      TdxChainCache* cache, std::string_view what, Checker& c) {
-  auto chain = certs_from_pem(chain_pem);
+std::optional<Cert> collateral_signer(const Result<std::vector<Cert>>& chain, const std::vector<Cert>& roots,
+                                      SysTime now, TdxChainCache* cache, std::string_view what, Checker& c) {
   const std::string label(what);
   if (!chain || chain->size() != 2) {
     c.fail(
@@ -157,7 +234,7 @@ void add_dates(Supplemental& s, SysTime issued, std::optional<SysTime> expires) 
   if (expires) s.earliest_expiration_date = std::min(s.earliest_expiration_date, *expires);
 }
 
-void check_collateral(const Quote& q, const CollateralSet& col, const VerifyOptions& opts,
+void check_collateral(const Quote& q, const DecodedCollateral& d, const VerifyOptions& opts,
                       const std::vector<Cert>& roots, SysTime now, VerifyResult& r, Checker& c) {
   Supplemental s;
   s.earliest_issue_date = SysTime::max();
@@ -172,17 +249,15 @@ void check_collateral(const Quote& q, const CollateralSet& col, const VerifyOpti
   };
 
   // TCB info.
-  std::optional<TcbInfo> tcb_info;
-  auto tcb_body = split_signed_body(col.tcb_info, "tcbInfo");
-  auto tcb_parsed = parse_tcb_info(col.tcb_info);
-  if (!tcb_body || !tcb_parsed) {
-    c.fail(!tcb_body ? tcb_body.error() : tcb_parsed.error());
+  const TcbInfo* tcb_info = nullptr;
+  if (!d.tcb_info.parsed) {
+    c.fail(d.tcb_info.parsed.error());
   } else if (auto signer =
-                 collateral_signer(col.tcb_info_issuer_chain, roots, now, opts.chain_cache, "tcb_info", c)) {
+                 collateral_signer(d.tcb_info.issuer_chain, roots, now, opts.chain_cache, "tcb_info", c)) {
     add_dates(s, signer->not_before(), signer->not_after());
-    if (c.check(verify_collateral_signature(*tcb_body, *signer), "tcb_info_signature",
-                "tdx.collateral_signature_invalid", "the TCB info signature does not verify")) {
-      tcb_info = *tcb_parsed;
+    if (c.check(d.tcb_info.signature_ok, "tcb_info_signature", "tdx.collateral_signature_invalid",
+                "the TCB info signature does not verify")) {
+      tcb_info = &*d.tcb_info.parsed;
       c.check(tcb_info->id == "TDX" && tcb_info->version == 3, "tcb_info_kind", "tdx.collateral_invalid",
               "TCB info is \"" + tcb_info->id + "\" version " + std::to_string(tcb_info->version) +
                   ", not TDX version 3");
@@ -198,16 +273,13 @@ void check_collateral(const Quote& q, const CollateralSet& col, const VerifyOpti
   }
 
   // QE identity.
-  std::optional<QeIdentity> qe_identity;
-  auto qe_body = split_signed_body(col.qe_identity, "enclaveIdentity");
-  auto qe_parsed = parse_qe_identity(col.qe_identity);
-  if (!qe_body || !qe_parsed) {
-    c.fail(!qe_body ? qe_body.error() : qe_parsed.error());
-  } else if (auto signer = collateral_signer(col.qe_identity_issuer_chain, roots, now, opts.chain_cache,
-                                             "qe_identity", c)) {
-    if (c.check(verify_collateral_signature(*qe_body, *signer), "qe_identity_signature",
-                "tdx.collateral_signature_invalid", "the QE identity signature does not verify")) {
-      qe_identity = *qe_parsed;
+  const QeIdentity* qe_identity = nullptr;
+  if (!d.qe_identity.parsed) {
+    c.fail(d.qe_identity.parsed.error());
+  } else if (collateral_signer(d.qe_identity.issuer_chain, roots, now, opts.chain_cache, "qe_identity", c)) {
+    if (c.check(d.qe_identity.signature_ok, "qe_identity_signature", "tdx.collateral_signature_invalid",
+                "the QE identity signature does not verify")) {
+      qe_identity = &*d.qe_identity.parsed;
       c.check(qe_identity->id == "TD_QE" && qe_identity->version == 2, "qe_identity_kind",
               "tdx.collateral_invalid",
               "QE identity is \"" + qe_identity->id + "\" version " + std::to_string(qe_identity->version) +
@@ -221,16 +293,17 @@ void check_collateral(const Quote& q, const CollateralSet& col, const VerifyOpti
   const Cert& leaf = r.pck_chain[0];
   const Cert& ca = r.pck_chain[1];
   const Cert& root = r.pck_chain[2];
-  auto check_crl = [&](ByteView der, const Cert& issuer, const Cert& subject, std::string_view name,
+  auto check_crl = [&](const Result<Crl>& crl, const Cert& issuer, const Cert& subject, std::string_view name,
                        std::uint64_t& number) {
     const std::string label(name);
-    auto crl = crl_from_pem_or_der(der);
     if (!crl) {
       c.fail(Error{"tdx.collateral_invalid", label + " does not parse: " + crl.error().message});
       return;
     }
-    if (!c.check(crl->issued_by(issuer) && crl->verify_signature(issuer.public_key()), label + "_signature",
-                 "tdx.collateral_signature_invalid",
+    const bool signed_ok =
+        crl->issued_by(issuer) && (opts.chain_cache ? opts.chain_cache->verify(*crl, issuer)
+                                                    : crl->verify_signature(issuer.public_key()));
+    if (!c.check(signed_ok, label + "_signature", "tdx.collateral_signature_invalid",
                  label + " is not signed by \"" + issuer.subject_cn() + "\"")) {
       return;
     }
@@ -241,8 +314,8 @@ void check_collateral(const Quote& q, const CollateralSet& col, const VerifyOpti
         !crl->is_revoked(subject), label + "_revocation", "tdx.pck_revoked",
         "\"" + subject.subject_cn() + "\" (serial " + subject.serial_hex() + ") is revoked by the " + label);
   };
-  check_crl(col.pck_crl, ca, leaf, "pck_crl", s.pck_crl_num);
-  check_crl(col.root_crl, root, ca, "root_crl", s.root_ca_crl_num);
+  check_crl(d.pck_crl, ca, leaf, "pck_crl", s.pck_crl_num);
+  check_crl(d.root_crl, root, ca, "root_crl", s.root_ca_crl_num);
 
   s.collateral_expired = expired;
   if (!opts.allow_expired_collateral) {
@@ -308,6 +381,27 @@ const Cert& intel_sgx_root_ca() {
   return root;
 }
 
+bool TdxChainCache::verify(const Crl& crl, const Cert& issuer) {
+  const std::string key = "crl" + hex_encode(sha256(crl.der())) + hex_encode(sha256(issuer.der()));
+  {
+    std::lock_guard lock(mu_);
+    if (verified_.count(key)) return true;
+  }
+  if (!crl.verify_signature(issuer.public_key())) return false;
+  std::lock_guard lock(mu_);
+  if (verified_.size() >= max_) verified_.clear();
+  verified_.insert(key);
+  return true;
+}
+
+std::shared_ptr<const DecodedPckChain> TdxChainCache::pck_chain(ByteView cert_data) {
+  return memo(mu_, chains_, max_, hex_encode(sha256(cert_data)), [&] { return decode_pck_chain(cert_data); });
+}
+
+std::shared_ptr<const DecodedCollateral> TdxChainCache::collateral(const CollateralSet& set) {
+  return memo(mu_, collateral_, max_, collateral_key(set), [&] { return decode_collateral(set); });
+}
+
 bool TdxChainCache::verify(const Cert& cert, const Cert& issuer) {
   const std::string key = hex_encode(sha256(cert.der())) + hex_encode(sha256(issuer.der()));
   {
@@ -332,11 +426,10 @@ bool VerifyResult::has(std::string_view code) const {
 }
 
 Result<QuotePck> quote_pck(const Quote& q) {
-  auto chain = carried_chain(q);
-  if (!chain) return chain.error();
-  auto ext = parse_sgx_extensions((*chain)[0]);
-  if (!ext) return ext.error();
-  return QuotePck{*chain, *ext, ca_of((*chain)[1])};
+  const auto d = decoded_pck(q, nullptr);
+  if (!d->chain) return d->chain.error();
+  if (!*d->ext) return d->ext->error();
+  return QuotePck{*d->chain, **d->ext, ca_of((*d->chain)[1])};
 }
 
 VerifyResult verify_quote(const Quote& q, const VerifyOptions& opts) {
@@ -353,10 +446,11 @@ VerifyResult verify_quote(const Quote& q, const VerifyOptions& opts) {
 
   // PCK chain.
   const QeCertificationData& cert = q.signed_data.certification;
-  if (auto chain = carried_chain(q); !chain) {
-    c.fail(chain.error());
+  const auto pck = decoded_pck(q, opts.chain_cache);
+  if (!pck->chain) {
+    c.fail(pck->chain.error());
   } else {
-    r.pck_chain = *chain;
+    r.pck_chain = *pck->chain;
     const Cert& leaf = r.pck_chain[0];
     const Cert& ca = r.pck_chain[1];
     const Cert& root = r.pck_chain[2];
@@ -383,11 +477,11 @@ VerifyResult verify_quote(const Quote& q, const VerifyOptions& opts) {
         "a PCK chain certificate is not valid at " + format_utc(now) + " (PCK valid " +
             format_utc(leaf.not_before()) + " .. " + format_utc(leaf.not_after()) + ")");
     r.chain_verified = structure && pinned && sigs && valid;
-    if (auto ext = parse_sgx_extensions(leaf)) {
-      r.pck_extensions = *ext;
+    if (*pck->ext) {
+      r.pck_extensions = **pck->ext;
       r.passed.emplace_back("pck_extensions");
     } else {
-      c.fail(ext.error());
+      c.fail(pck->ext->error());
     }
   }
 
@@ -418,8 +512,12 @@ VerifyResult verify_quote(const Quote& q, const VerifyOptions& opts) {
   }
   r.signatures_verified = qe_sig && binding && quote_sig;
 
-  if (opts.collateral && r.pck_chain.size() == 3)
-    check_collateral(q, *opts.collateral, opts, roots, now, r, c);
+  if (opts.collateral && r.pck_chain.size() == 3) {
+    const auto decoded = opts.chain_cache
+                             ? opts.chain_cache->collateral(*opts.collateral)
+                             : std::make_shared<const DecodedCollateral>(decode_collateral(*opts.collateral));
+    check_collateral(q, *decoded, opts, roots, now, r, c);
+  }
 
   // Policy.
   const TdAttributes attrs = decode_td_attributes(q.body.td_attributes);

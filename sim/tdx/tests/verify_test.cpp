@@ -370,3 +370,47 @@ TEST(TdxVerifyRoots, EmbeddedIntelRootIsTheRealOne) {
             "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3");
   EXPECT_EQ(intel_sgx_root_ca().subject_cn(), "Intel SGX Root CA");
 }
+
+// One cache shared across good and tampered inputs gives exactly the verdicts of no cache: everything it
+// keeps is keyed by the digest of what was decoded or verified.
+TEST_F(TdxVerify, SharedCacheGivesTheSameVerdicts) {
+  const CollateralSet good = fetch();
+  CollateralSet tampered = good;
+  tampered.tcb_info.replace(tampered.tcb_info.find("\"tcbEvaluationDataNumber\":17"), 28,
+                            "\"tcbEvaluationDataNumber\":18");
+  CollateralSet other_crl = good;
+  other_crl.pck_crl = good.root_crl;
+  const Quote q = quote(with_pcesvn(13));
+  Quote forged = q;
+  forged.signed_data.signature[3] ^= 0x01;
+  Quote rogue_chain = q;
+  rogue_chain.signed_data.certification.cert_data =
+      quote(with_pcesvn(13), {}, rogue()).signed_data.certification.cert_data;
+  TdxChainCache cache;
+  auto failure_codes = [](const VerifyResult& r) {
+    std::vector<std::string> out;
+    for (const auto& e : r.failures) out.push_back(e.code);
+    return out;
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const Quote* quote : std::initializer_list<const Quote*>{&q, &forged, &rogue_chain}) {
+      for (const CollateralSet* set :
+           std::initializer_list<const CollateralSet*>{&good, &tampered, &other_crl}) {
+        VerifyOptions plain = options(set);
+        VerifyOptions cached = plain;
+        cached.chain_cache = &cache;
+        const VerifyResult a = verify_quote(*quote, plain);
+        const VerifyResult b = verify_quote(*quote, cached);
+        EXPECT_EQ(failure_codes(a), failure_codes(b)) << codes(a) << " vs " << codes(b);
+        EXPECT_EQ(a.tcb_status, b.tcb_status);
+      }
+    }
+  }
+  EXPECT_TRUE(verify_quote(q,
+                           [&] {
+                             auto o = options(&good);
+                             o.chain_cache = &cache;
+                             return o;
+                           }())
+                  .ok());
+}

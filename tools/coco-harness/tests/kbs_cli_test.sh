@@ -7,7 +7,7 @@ set -uo pipefail
 bin=$1 cache=$2
 work=$(mktemp -d)
 kbs_pid=
-trap '[ -n "$kbs_pid" ] && kill "$kbs_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$kbs_pid" ] && kill "$kbs_pid" 2>/dev/null; [ -n "$pcs_pid" ] && kill "$pcs_pid" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 fails=0 passes=0
 ok() { passes=$((passes + 1)); }
@@ -66,8 +66,15 @@ policy_path = "$work/policy.rego"
 no_such_key = 1
 TOML
 
+# A fake Intel PCS for the TDX guest's collateral.
+"$bin" --json pcs serve --port 0 --duration 300 > pcs.json 2> pcs.err &
+pcs_pid=$!
+for _ in $(seq 1 150); do grep -q '"url"' pcs.json 2>/dev/null && break; sleep 0.1; done
+pcs_url=$(grep -o 'http://127.0.0.1:[0-9]*' pcs.json)
+[ -n "$pcs_url" ] || { bad "pcs serve printed no URL: $(cat pcs.err)"; echo "$passes passed, $fails failed"; exit 1; }
+
 "$bin" --json kbs serve --config kbs-config.toml --port 0 --amd-roots simulated --key-cache "$cache" \
-  --duration 300 > kbs.json 2> kbs.err &
+  --intel-roots simulated --pcs-url "$pcs_url" --duration 300 > kbs.json 2> kbs.err &
 kbs_pid=$!
 for _ in $(seq 1 150); do grep -q '"url"' kbs.json 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'https://127.0.0.1:[0-9]*' kbs.json)
@@ -91,6 +98,12 @@ grep -q '"PolicyDeny"' out.txt && ok || bad "no PolicyDeny: $(cat out.txt)"
 expect_exit 0 "$bin" kbs get-resource "${common[@]}" --attester snp --key-cache "$cache" \
   --path default/passphrase/passphrase -o got.bin
 cmp -s got.bin secret.bin && ok || bad "SNP guest got a different secret"
+# So is a simulated TDX guest whose quote chains to the simulated Intel root, collateral from the fake PCS.
+expect_exit 0 "$bin" kbs get-resource "${common[@]}" --attester tdx --path default/passphrase/passphrase -o got.bin
+cmp -s got.bin secret.bin && ok || bad "TDX guest got a different secret"
+expect_exit 0 "$bin" --json kbs attest "${common[@]}" --attester tdx
+python3 -c 'import json; c=json.load(open("out.txt"))["claims"]["submods"]["cpu0"]["ear.veraison.annotated-evidence"]["tdx"]; assert c["tcb_status"] == "UpToDate", c' \
+  && ok || bad "TDX claims without tcb_status UpToDate: $(head -c 400 out.txt)"
 
 # allow_all for the sample TEE, then every TEE key type.
 printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if data.plugin == "resource"\n' > allow_all.rego
@@ -145,6 +158,6 @@ expect_exit 2 "$bin" kbs get-resource --url "$url" --path a/b/c --tee-key-type d
 expect_exit 2 "$bin" kbs admin --url "$url" set-reference-value --name x --value 'not json'
 expect_exit 0 "$bin" kbs --help
 
-kill "$kbs_pid"; wait "$kbs_pid" 2>/dev/null; kbs_pid=
+kill "$kbs_pid" "$pcs_pid"; wait "$kbs_pid" "$pcs_pid" 2>/dev/null; kbs_pid=; pcs_pid=
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
