@@ -19,6 +19,11 @@ std::optional<Bytes> base64_decode(std::string_view s);  // standard alphabet, p
 std::string base64url_encode(ByteView b, bool pad = false);
 std::optional<Bytes> base64url_decode(std::string_view s);  // padding optional
 
+// Percent-decoding (RFC 3986 section 2.1); with `plus_is_space` (HTML form encoding, URL queries) '+' is a
+// space. A '%' not followed by two hex digits makes it fail; `bad_at` then gets that '%''s offset.
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space,
+                                          std::size_t* bad_at = nullptr);
+
 // Appends `cp` as UTF-8; surrogates and values above U+10FFFF become U+FFFD.
 void append_utf8(std::string& out, char32_t cp);
 

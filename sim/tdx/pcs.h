@@ -53,10 +53,6 @@ std::string pck_crl_path(PckCa ca, bool der = true);  // /sgx/certification/v4/p
 // Where a FakePcs serves the root CRL (Intel serves it on another host, see intel_root_crl_url()).
 inline constexpr std::string_view kFakeRootCrlPath = "/IntelSGXRootCA.der";
 
-// RFC 3986 percent-decoding, as the issuer-chain headers need: '+' stays '+' (base64 PEM is full of them).
-// nullopt for a malformed escape ('%' not followed by two hex digits).
-std::optional<std::string> url_decode(std::string_view s);
-
 // ---------------------------------------------------------------------------------------------------------
 
 // Everything a verifier needs besides the quote, raw as PCS serves it (a collateral parser elsewhere reads

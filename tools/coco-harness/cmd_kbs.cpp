@@ -113,18 +113,11 @@ void add_serve(CLI::App& group) {
     auto kbs = need(trustee::Kbs::create(std::move(o)), "kbs serve");
     SignalGate gate;  // before start(): the server's threads inherit the blocked mask
     need(kbs->start(), "kbs serve");
-    if (globals().json) {
-      print_json({{"url", kbs->url()}, {"port", kbs->port()}});
-    } else {
-      std::cout << kbs->url() << "\n";
-    }
-    std::cout.flush();
-    progress("KBS listening on " + kbs->url() + (a->duration > 0 ? "" : "; Ctrl-C stops it"));
-    int sig = gate.wait(a->duration);
+    const std::string why =
+        announce_and_wait(gate, "KBS", kbs->url(), {{"url", kbs->url()}, {"port", kbs->port()}}, a->duration);
     kbs->stop();
     const auto& m = kbs->metrics();
-    progress(std::string(sig ? "stopped by signal" : "duration elapsed") + ": " +
-             std::to_string(m.get(trustee::Metrics::auth_requests)) + " auth, " +
+    progress(why + ": " + std::to_string(m.get(trustee::Metrics::auth_requests)) + " auth, " +
              std::to_string(m.get(trustee::Metrics::attestation_requests)) + " attest, " +
              std::to_string(m.get(trustee::Metrics::policy_approvals)) + " resources released, " +
              std::to_string(m.get(trustee::Metrics::policy_violations)) + " denied by policy");

@@ -65,23 +65,16 @@ void add_serve(CLI::App& group) {
 
     SignalGate gate;  // before start(): the server's threads inherit the blocked mask
     need(kds.start(), "kds serve");
-    if (globals().json) {
-      print_json({{"url", kds.url()},
-                  {"port", kds.port()},
-                  {"seed", a->seed},
-                  {"fault", std::string(fault_name(*fault))}});
-    } else {
-      std::cout << kds.url() << "\n";
-    }
-    std::cout.flush();  // a script waiting for the URL must not wait for the buffer
-    progress("fake KDS (seed \"" + a->seed + "\", fault " + std::string(fault_name(*fault)) +
-             ") listening on " + kds.url() + (a->duration > 0 ? "" : "; Ctrl-C stops it"));
-
-    int sig = gate.wait(a->duration);
+    const std::string why = announce_and_wait(
+        gate, "fake KDS (seed \"" + a->seed + "\", fault " + std::string(fault_name(*fault)) + ")", kds.url(),
+        {{"url", kds.url()},
+         {"port", kds.port()},
+         {"seed", a->seed},
+         {"fault", std::string(fault_name(*fault))}},
+        a->duration);
     kds.stop();
     auto c = kds.counters();
-    progress(std::string(sig ? "stopped by signal" : "duration elapsed") + ": served " +
-             std::to_string(c.vcek) + " VCEK, " + std::to_string(c.vlek) + " VLEK, " +
+    progress(why + ": served " + std::to_string(c.vcek) + " VCEK, " + std::to_string(c.vlek) + " VLEK, " +
              std::to_string(c.cert_chain) + " chain, " + std::to_string(c.crl) + " CRL; rejected " +
              std::to_string(c.rejected) + " of " + std::to_string(c.total) + " requests");
     return kExitOk;

@@ -74,27 +74,20 @@ void add_serve(CLI::App& group) {
 
     SignalGate gate;  // before start(): the server's threads inherit the blocked mask
     need(pcs.start(), "pcs serve");
-    if (globals().json) {
-      print_json({{"url", pcs.url()},
-                  {"port", pcs.port()},
-                  {"seed", a->seed},
-                  {"fmspc", hex_encode(reference.fmspc)},
-                  {"fault", std::string(fault_name(*fault))}});
-    } else {
-      std::cout << pcs.url() << "\n";
-    }
-    std::cout.flush();  // a script waiting for the URL must not wait for the buffer
-    progress("fake PCS (seed \"" + a->seed + "\", fault " + std::string(fault_name(*fault)) +
-             ") listening on " + pcs.url() + (a->duration > 0 ? "" : "; Ctrl-C stops it"));
-
-    int sig = gate.wait(a->duration);
+    const std::string why = announce_and_wait(
+        gate, "fake PCS (seed \"" + a->seed + "\", fault " + std::string(fault_name(*fault)) + ")", pcs.url(),
+        {{"url", pcs.url()},
+         {"port", pcs.port()},
+         {"seed", a->seed},
+         {"fmspc", hex_encode(reference.fmspc)},
+         {"fault", std::string(fault_name(*fault))}},
+        a->duration);
     pcs.stop();
-    progress(std::string(sig ? "stopped by signal" : "duration elapsed") + ": served " +
-             std::to_string(pcs.served("tcb")) + " TCB info, " + std::to_string(pcs.served("qe_identity")) +
-             " QE identity, " + std::to_string(pcs.served("pckcrl")) + " PCK CRL, " +
-             std::to_string(pcs.served("root_crl")) + " root CRL; rejected " +
-             std::to_string(pcs.served("rejected")) + " of " + std::to_string(pcs.served("total")) +
-             " requests");
+    progress(why + ": served " + std::to_string(pcs.served("tcb")) + " TCB info, " +
+             std::to_string(pcs.served("qe_identity")) + " QE identity, " +
+             std::to_string(pcs.served("pckcrl")) + " PCK CRL, " + std::to_string(pcs.served("root_crl")) +
+             " root CRL; rejected " + std::to_string(pcs.served("rejected")) + " of " +
+             std::to_string(pcs.served("total")) + " requests");
     return kExitOk;
   });
 }

@@ -4,6 +4,7 @@
 
 #include "cli_common.h"
 #include "core/encoding.h"
+#include "signal_gate.h"
 
 namespace coco::cli {
 
@@ -72,6 +73,18 @@ std::string default_key_cache() {
 
 void progress(const std::string& line) {
   if (!globals().quiet && !globals().json) std::cerr << line << "\n";
+}
+
+std::string announce_and_wait(SignalGate& gate, const std::string& what, const std::string& url,
+                              const nlohmann::json& json, double duration) {
+  if (globals().json) {
+    print_json(json);
+  } else {
+    std::cout << url << "\n";
+  }
+  std::cout.flush();  // a script waiting for the URL must not wait for the buffer
+  progress(what + " listening on " + url + (duration > 0 ? "" : "; Ctrl-C stops it"));
+  return gate.wait(duration) ? "stopped by signal" : "duration elapsed";
 }
 
 }  // namespace coco::cli

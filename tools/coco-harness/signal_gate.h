@@ -6,6 +6,8 @@
 
 #include <csignal>
 #include <ctime>
+#include <nlohmann/json.hpp>
+#include <string>
 
 namespace coco::cli {
 
@@ -55,5 +57,11 @@ class SignalGate {
   sigset_t set_{};
   sigset_t old_{};
 };
+
+// The `serve` commands' announce-and-wait: prints the service's URL (or `json` with --json) so a script can
+// read it, says on stderr that `what` listens (with `detail`), waits for a signal or `duration` seconds, and
+// returns the line that starts the closing report ("stopped by signal" / "duration elapsed").
+std::string announce_and_wait(SignalGate& gate, const std::string& what, const std::string& url,
+                              const nlohmann::json& json, double duration);
 
 }  // namespace coco::cli

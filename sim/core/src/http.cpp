@@ -21,6 +21,8 @@
 #include <thread>
 #include <type_traits>
 
+#include "core/encoding.h"
+
 namespace coco {
 
 namespace net = boost::asio;
@@ -57,27 +59,9 @@ bool framing_header(std::string_view name) {
   return iequal(name, "Content-Length") || iequal(name, "Transfer-Encoding") || iequal(name, "Connection");
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
+// Query components are form-encoded; a malformed escape leaves the component as it came.
+std::string query_decode(std::string_view s) {
+  return percent_decode(s, true).value_or(std::string(s));
 }
 
 std::string bracket_if_v6(const std::string& host) {
@@ -154,9 +138,9 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
     if (!part.empty()) {
       auto eq = part.find('=');
       if (eq == std::string_view::npos) {
-        out.emplace_back(percent_decode(part), "");
+        out.emplace_back(query_decode(part), "");
       } else {
-        out.emplace_back(percent_decode(part.substr(0, eq)), percent_decode(part.substr(eq + 1)));
+        out.emplace_back(query_decode(part.substr(0, eq)), query_decode(part.substr(eq + 1)));
       }
     }
     if (amp == std::string_view::npos) break;

@@ -58,3 +58,14 @@ TEST(Bytes, LittleEndian) {
   EXPECT_TRUE(equal_ct(b, b));
   EXPECT_FALSE(all_zero(b));
 }
+
+TEST(Encoding, PercentDecode) {
+  EXPECT_EQ(percent_decode("a%20b+c%2Bd%0A", false), "a b+c+d\n");  // '+' kept: base64 in headers
+  EXPECT_EQ(percent_decode("a%20b+c%2Bd%0A", true), "a b c+d\n");   // form encoding
+  std::size_t bad = 99;
+  EXPECT_FALSE(percent_decode("abc%2", false, &bad));
+  EXPECT_EQ(bad, 3U);
+  EXPECT_FALSE(percent_decode("abc%zz", true));
+  EXPECT_FALSE(percent_decode("%", false));
+  EXPECT_EQ(percent_decode("", true), "");
+}

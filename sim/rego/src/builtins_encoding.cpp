@@ -612,27 +612,9 @@ std::string query_escape(std::string_view s) {
 }
 
 std::optional<std::string> query_unescape(std::string_view s, std::string* error) {
-  auto hexval = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size() || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
-        *error = "invalid URL escape " + go_quote(s.substr(i, 3));
-        return std::nullopt;
-      }
-      out += static_cast<char>(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
-      i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
+  std::size_t bad = 0;
+  auto out = percent_decode(s, true, &bad);
+  if (!out) *error = "invalid URL escape " + go_quote(s.substr(bad, 3));
   return out;
 }
 

@@ -92,29 +92,6 @@ std::string pck_crl_path(PckCa ca, bool der) {
   return std::string(kPckCrlPath) + "?ca=" + ca_name(ca) + "&encoding=" + (der ? "der" : "pem");
 }
 
-std::optional<std::string> url_decode(std::string_view s) {
-  auto hexval = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // CollateralSet <-> JSON
 
@@ -562,7 +539,7 @@ Result<PcsClient::Document> PcsClient::fetch_document(Kind kind, const std::stri
     if (!raw)
       return make_error("pcs.bad_response",
                         "the PCS answer to " + route + " has no " + std::string(header) + " header");
-    auto pem = url_decode(*raw);
+    auto pem = percent_decode(*raw, false);  // '+' stays: base64 PEM is full of them
     if (!pem)
       return make_error("pcs.bad_response", "the " + std::string(header) + " header of the answer to " +
                                                 route + " does not URL-decode");

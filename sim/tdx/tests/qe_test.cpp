@@ -13,6 +13,7 @@
 #include "core/hash.h"
 #include "core/test_support.h"
 #include "core/x509.h"
+#include "tdx/boot_log.h"
 
 using namespace coco;
 using namespace coco::tdx;
@@ -77,23 +78,9 @@ Bytes text(std::string_view s) {
   return to_bytes(as_bytes(s));
 }
 
-Event measured(std::uint32_t index, std::uint32_t type, Bytes data) {
-  Event e;
-  e.index = index;
-  e.type = type;
-  e.digests.push_back({kTpmAlgSha384, sha384(data)});
-  e.data = std::move(data);
-  return e;
-}
-
+// The simulated TDVF boot log (tdx/boot_log.h) in a CCEL area.
 Bytes sample_ccel() {
-  EventLog log;
-  log.spec_id.algorithms = {{kTpmAlgSha384, 48}};
-  log.events.push_back(measured(1, 0x80000007, text("Calling EFI Application from Boot Option")));
-  log.events.push_back(measured(1, kEvSeparator, Bytes(4, 0)));
-  log.events.push_back(measured(2, kEvSeparator, Bytes(4, 0)));
-  log.events.push_back(measured(3, kEvEfiBootServicesApplication, text("kernel")));
-  Bytes area = encode_eventlog(log);
+  Bytes area = simulated_tdvf_ccel({text("kernel"), "console=hvc0", text("initrd")});
   area.resize(area.size() + 512, 0xFF);  // the padding of a CCEL area
   return area;
 }
@@ -402,12 +389,11 @@ TEST(TdxTdBody, RtmrsReplayedFromCcel) {
   EXPECT_FALSE(all_zero(b->rtmr[0]));
   EXPECT_FALSE(all_zero(b->rtmr[2]));
   EXPECT_TRUE(all_zero(b->rtmr[3]));
-  // RTMR0 by hand: two extends from zero.
+  // RTMR0 by hand: one extend (the separator) from zero.
   Bytes m(48, 0);
-  for (const Bytes& d : {sha384(text("Calling EFI Application from Boot Option")), sha384(Bytes(4, 0))}) {
-    m.insert(m.end(), d.begin(), d.end());
-    m = sha384(m);
-  }
+  const Bytes separator = sha384(Bytes(4, 0));
+  m.insert(m.end(), separator.begin(), separator.end());
+  m = sha384(m);
   EXPECT_EQ(Bytes(b->rtmr[0].begin(), b->rtmr[0].end()), m);
 }
 
