@@ -7,7 +7,7 @@
 # Usage: fuzz/run.sh <target> [seconds [libFuzzer flags...]]   (e.g. fuzz/run.sh kbs_auth 60 -rss_limit_mb=4096)
 #   target: snp_report|snp_cert_table|snp_vcek_extensions|snp_evidence_json|
 #           kbs_auth|kbs_attest|kbs_admin|trustee_config|trustee_initdata|jose|reports_json|tdx_quote|tdx_eventlog|
-#           tdx_collateral|tdx_collateral_set|tdx_verify|tdx_td_yaml
+#           tdx_collateral|tdx_collateral_set|tdx_verify|tdx_td_yaml|azure_hcl|azure_tpm_attest|azure_evidence
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=$1 seconds=${2:-60}
@@ -198,6 +198,7 @@ if [ -z "$(ls -A "$seeds")" ]; then
   case $target in
     kbs_auth | kbs_attest | kbs_admin | trustee_config | trustee_initdata | jose | reports_json) "${target}_seeds" ;;
     tdx_quote | tdx_eventlog) : ;;  # the real quotes, TDREPORT and CCEL logs in ../shared/corpus/tdx are the seeds
+    azure_*) : ;;  # the real HCL reports, TPM quotes and evidence JSON in ../shared/corpus/azure are the seeds
     tdx_collateral | tdx_collateral_set | tdx_verify | tdx_td_yaml) tdx_seeds ;;
     *) snp_seeds ;;
   esac
@@ -207,7 +208,11 @@ case $target in
   snp_*) [ -d ../shared/corpus/snp ] && extra=(../shared/corpus/snp) ;;
   tdx_*) [ -d ../shared/corpus/tdx ] && extra=(../shared/corpus/tdx) ;;
   jose) [ -d ../shared/corpus/kbs/jwk ] && extra=(../shared/corpus/kbs/jwk) ;;
+  azure_*) [ -d ../shared/corpus/azure ] && extra=(../shared/corpus/azure/snp-vtpm ../shared/corpus/azure/tdx-vtpm) ;;
 esac
+# Trustee's v0 Azure evidence (byte arrays as JSON numbers) is up to 36 KB.
+max_len=8192
+[ "$target" = azure_evidence ] && max_len=65536
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-exec "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 -print_final_stats=1 "$@" \
+exec "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -print_final_stats=1 "$@" \
   "$seeds" "${extra[@]}"

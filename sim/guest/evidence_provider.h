@@ -9,6 +9,8 @@
 //                  report_data = digest zero-padded to 64 bytes, in Trustee's SNP evidence JSON
 //   simulated TDX a quote from the simulated Quoting Enclave (sim/tdx) over the TD's body with report_data =
 //                  digest zero-padded to 64 bytes, plus its CC event log, in Trustee's TDX evidence JSON
+//   simulated Azure a vTPM quote and HCL report from a simulated Azure confidential VM (sim/azure), in
+//                  Trustee's az-snp-vtpm (v2) or az-tdx-vtpm (v1) evidence JSON
 //   tampering      wraps another provider and lets tests corrupt the digest or the evidence (negative cases)
 //
 // Providers report failures as guest.evidence (or the code of the layer that failed, e.g.
@@ -20,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "azure/cvm.h"
 #include "core/bytes.h"
 #include "core/result.h"
 #include "snp/amd_sim.h"
@@ -68,6 +71,11 @@ struct SimulatedTdxOptions {
 // "quote": <base64>}. Error on evidence(): guest.evidence (no QE, digest longer than 64 bytes) or
 // generate_quote's tdx.td_description_invalid.
 std::unique_ptr<EvidenceProvider> make_simulated_tdx_provider(SimulatedTdxOptions options);
+
+// A simulated Azure confidential VM (tee "az-snp-vtpm" or "az-tdx-vtpm", azure/cvm.h): the evidence the
+// guest-components Azure attester assembles from the vTPM and IMDS, with the TPM nonce = the runtime-data
+// digest. The VM is shared: PCR8 and the AK persist across guests of one VM, as on Azure.
+std::unique_ptr<EvidenceProvider> make_simulated_azure_provider(std::shared_ptr<azure::SimulatedCvm> cvm);
 
 // Test hooks: edit_digest runs on a copy of the digest before the inner provider sees it (the evidence then
 // binds the wrong runtime data); edit_evidence runs on the inner provider's evidence before it is sent.

@@ -6,7 +6,7 @@
 // Registered now: `sample` and `sampledevice` (no signature; report_data must equal the digest exactly) and
 // `snp` (full chain, signature, TCB, VMPL 0, report_data padded to 64 bytes, host_data = init-data digest
 // padded to 32) and `tdx` (DCAP quote, report_data padded to 64, MRCONFIGID = init-data digest padded to 48).
-// az-snp-vtpm and az-tdx-vtpm register the same way when their modules land.
+// az-snp-vtpm and az-tdx-vtpm (azure/verify.h) are registered too.
 //
 // Error codes: trustee.evidence_invalid (the JSON is not this TEE's evidence), trustee.report_data_mismatch,
 // trustee.init_data_mismatch, and the snp.* / tdx.* reasons of snp/verify.h and tdx/verify.h.
@@ -85,5 +85,15 @@ struct TdxVerifierOptions {
 // init-data digest padded to 48, CCEL replayed against RTMR0..3 (tdx.eventlog_rtmr_mismatch). Claims:
 // tdx::trustee_claims with uefi_event_logs and the DCAP supplemental claims.
 std::shared_ptr<const Verifier> make_tdx_verifier(TdxVerifierOptions options = {});
+
+// Trustee's az-snp-vtpm verifier: evidence v0/v1/v2 (azure/evidence_json.h), the ten steps of
+// azure/verify.h (TPM quote by HCLAkPub, nonce == the runtime-data digest exactly, PCR digest, HCL binding,
+// v2 user-data, VCEK chain/TCB/signature with `options`' AMD roots, VMPL 0, PCR8 = init-data); claims as
+// Trustee's (strings, base64 measurement, tpm.pcrNN, report_data = nonce, init_data = PCR8).
+std::shared_ptr<const Verifier> make_az_snp_vtpm_verifier(SnpVerifierOptions options = {});
+// Trustee's az-tdx-vtpm verifier: the TPM steps, the TD quote's DCAP verification with `options`' Intel
+// roots and collateral, HCL binding to the TD quote's REPORTDATA, PCR8; claims: tdx claims without an
+// event log plus the TPM claims and DCAP supplemental claims.
+std::shared_ptr<const Verifier> make_az_tdx_vtpm_verifier(TdxVerifierOptions options = {});
 
 }  // namespace coco::trustee

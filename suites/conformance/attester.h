@@ -1,5 +1,5 @@
 // Attesters: where a case's evidence comes from. One attester per TEE kind and source ("sample",
-// simulated "snp" and "tdx"; "az-snp-vtpm", "az-tdx-vtpm" and hardware ones join here), so a new platform is
+// simulated "snp", "tdx", "az-snp-vtpm" and "az-tdx-vtpm"; hardware ones join here), so a new platform is
 // a new Attester, not a new suite.
 //
 // An attester makes guests' evidence providers, optionally with a deliberate defect (a forged signature, a
@@ -65,11 +65,10 @@ class Attester {
   // Whether the pattern chart's attestation policy has rules for this TEE (it has none for sample; the
   // suites then install Trustee's default_cpu, which does).
   virtual bool pattern_policy_covers() const = 0;
-  // How this TEE's claims spell a digest (init_data, report_data): "hex" or "base64".
-  virtual std::string digest_encoding() const = 0;
-  // The size of the evidence field that carries the init-data digest, which Trustee pads or truncates it to
-  // (SNP HOST_DATA 32, TDX MRCONFIGID 48); 0: the digest as it is.
-  virtual std::size_t init_data_field_size() const { return 0; }
+  // The `init_data` claim Trustee's verifier derives from evidence bound to this init-data digest: the
+  // digest in the TEE's field (SNP HOST_DATA padded to 32, TDX MRCONFIGID padded to 48, hex; sample: base64)
+  // or, on Azure, PCR8 = SHA-256(0^32 || digest).
+  virtual std::string init_data_claim(ByteView init_data_digest) const = 0;
 };
 
 // guest-components' sample attester: {"svn":"1","report_data"}. Trustee's default_cpu trusts it with
@@ -92,6 +91,14 @@ struct SimulatedTdxAttesterOptions {
 // A simulated TDX guest on the reference platform of tdx_world.h (tcb_below_reference: the outdated one).
 std::unique_ptr<Attester> make_simulated_tdx_attester(SimulatedTdxAttesterOptions options);
 
+struct SimulatedAzureAttesterOptions {
+  bool tdx = false;  // az-tdx-vtpm (DCesv5) instead of az-snp-vtpm (DCasv5)
+  std::shared_ptr<snp::AmdAuthority> amd, rogue_amd;
+  std::shared_ptr<tdx::IntelAuthority> intel, rogue_intel;
+};
+// A simulated Azure confidential VM per guest (azure/cvm.h, in-process vTPM), init-data in PCR8.
+std::unique_ptr<Attester> make_simulated_azure_attester(SimulatedAzureAttesterOptions options);
+
 // The simulated roots of trust the attesters sign with: the KBS trusts `amd` and `intel`; the rogue ones
 // make the untrusted-root defects. Null ones make those attesters unable to produce evidence (listing only).
 struct SimulatedAuthorities {
@@ -99,7 +106,8 @@ struct SimulatedAuthorities {
   std::shared_ptr<tdx::IntelAuthority> intel, rogue_intel;
 };
 
-// The attesters `coco-harness run --attester` knows, in report order: "sample", "snp", "tdx".
+// The attesters `coco-harness run --attester` knows, in report order: "sample", "snp", "tdx",
+// "az-snp-vtpm", "az-tdx-vtpm".
 const std::vector<std::string>& attester_names();
 // Makes one by name. The simulated SNP guest sends its VCEK only with `send_vcek` (the embedded stack
 // leaves it out so the KBS fetches it from the fake KDS; a remote KBS cannot reach that KDS).

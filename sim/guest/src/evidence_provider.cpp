@@ -78,6 +78,19 @@ class SimulatedTdxProvider final : public EvidenceProvider {
   SimulatedTdxOptions opts_;
 };
 
+class SimulatedAzureProvider final : public EvidenceProvider {
+ public:
+  explicit SimulatedAzureProvider(std::shared_ptr<azure::SimulatedCvm> cvm) : cvm_(std::move(cvm)) {}
+  std::string tee() const override { return cvm_ ? cvm_->tee() : "az-snp-vtpm"; }
+  Result<nlohmann::json> evidence(ByteView digest) override {
+    if (!cvm_) return make_error("guest.evidence", "simulated Azure provider has no confidential VM");
+    return cvm_->evidence(digest);
+  }
+
+ private:
+  std::shared_ptr<azure::SimulatedCvm> cvm_;
+};
+
 class TamperingProvider final : public EvidenceProvider {
  public:
   TamperingProvider(std::unique_ptr<EvidenceProvider> inner, EvidenceTamper tamper)
@@ -112,6 +125,10 @@ std::unique_ptr<EvidenceProvider> make_simulated_snp_provider(SimulatedSnpOption
 
 std::unique_ptr<EvidenceProvider> make_simulated_tdx_provider(SimulatedTdxOptions options) {
   return std::make_unique<SimulatedTdxProvider>(std::move(options));
+}
+
+std::unique_ptr<EvidenceProvider> make_simulated_azure_provider(std::shared_ptr<azure::SimulatedCvm> cvm) {
+  return std::make_unique<SimulatedAzureProvider>(std::move(cvm));
 }
 
 std::unique_ptr<EvidenceProvider> make_tampering_provider(std::unique_ptr<EvidenceProvider> inner,

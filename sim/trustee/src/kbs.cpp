@@ -148,6 +148,8 @@ Result<std::unique_ptr<Kbs>> Kbs::create(KbsOptions options) {
   as.verifiers.add(Tee::sampledevice, make_sampledevice_verifier());
   as.verifiers.add(Tee::snp, make_snp_verifier(kbs->opts_.snp));
   as.verifiers.add(Tee::tdx, make_tdx_verifier(kbs->opts_.tdx));
+  as.verifiers.add(Tee::az_snp_vtpm, make_az_snp_vtpm_verifier(kbs->opts_.snp));
+  as.verifiers.add(Tee::az_tdx_vtpm, make_az_tdx_vtpm_verifier(kbs->opts_.tdx));
   if (kbs->opts_.token_signer) {
     as.signer_key = kbs->opts_.token_signer;
     as.signer_chain = kbs->opts_.token_signer_chain;

@@ -1,5 +1,6 @@
 #include <string>
 
+#include "azure/verify.h"
 #include "core/encoding.h"
 #include "snp/evidence_json.h"
 #include "tdx/eventlog.h"
@@ -165,4 +166,81 @@ namespace coco::trustee {
 std::shared_ptr<const Verifier> make_tdx_verifier(TdxVerifierOptions options) {
   return std::make_shared<TdxVerifier>(std::move(options));
 }
+}  // namespace coco::trustee
+
+namespace coco::trustee {
+namespace {
+
+// The Azure verifiers share this: the runtime-data digest is the TPM nonce (compared exactly), the
+// init-data digest is PCR8's.
+azure::AzVerifyOptions azure_options(const VerifyRequest& req) {
+  azure::AzVerifyOptions o;
+  o.report_data = req.report_data;
+  o.init_data_hash = req.init_data_hash;
+  return o;
+}
+
+class AzSnpVtpmVerifier final : public Verifier {
+ public:
+  explicit AzSnpVtpmVerifier(SnpVerifierOptions options) : opts_(std::move(options)) {}
+  Result<nlohmann::json> evaluate(const VerifyRequest& req) const override {
+    auto evidence = azure::az_snp_evidence_from_json(req.evidence);
+    if (!evidence) return evidence.error();
+    azure::AzVerifyOptions o = azure_options(req);
+    o.snp.roots = opts_.roots;
+    o.snp.chain_cache = opts_.chain_cache.get();
+    if (opts_.now) o.snp.now = opts_.now();
+    azure::AzVerifyResult result = azure::verify_az_snp_evidence(*evidence, o);
+    std::erase_if(result.failures,
+                  [this](const Error& e) { return opts_.ignored_failures.count(e.code) > 0; });
+    if (!result.ok()) return first_failure(std::move(result.failures));
+    return azure::trustee_az_snp_claims(*evidence, result);
+  }
+
+ private:
+  SnpVerifierOptions opts_;
+};
+
+class AzTdxVtpmVerifier final : public Verifier {
+ public:
+  explicit AzTdxVtpmVerifier(TdxVerifierOptions options) : opts_(std::move(options)) {}
+  Result<nlohmann::json> evaluate(const VerifyRequest& req) const override {
+    auto evidence = azure::az_tdx_evidence_from_json(req.evidence);
+    if (!evidence) return evidence.error();
+    azure::AzVerifyOptions o = azure_options(req);
+    o.tdx.trusted_roots = opts_.trusted_roots;
+    o.tdx.chain_cache = opts_.chain_cache.get();
+    if (opts_.now) o.tdx.now = opts_.now();
+    std::optional<tdx::CollateralSet> collateral;
+    if (opts_.fetch_collateral) {
+      if (auto quote = tdx::parse_quote(evidence->td_quote)) {
+        if (auto pck = tdx::quote_pck(*quote)) {
+          auto fetched = opts_.fetch_collateral(pck->extensions.fmspc, pck->ca);
+          if (!fetched) return fetched.error();
+          collateral = std::move(*fetched);
+          o.tdx.collateral = &*collateral;
+        }
+      }
+    }
+    azure::AzVerifyResult result = azure::verify_az_tdx_evidence(*evidence, o);
+    std::erase_if(result.failures,
+                  [this](const Error& e) { return opts_.ignored_failures.count(e.code) > 0; });
+    if (!result.ok()) return first_failure(std::move(result.failures));
+    return azure::trustee_az_tdx_claims(*evidence, result);
+  }
+
+ private:
+  TdxVerifierOptions opts_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Verifier> make_az_snp_vtpm_verifier(SnpVerifierOptions options) {
+  return std::make_shared<AzSnpVtpmVerifier>(std::move(options));
+}
+
+std::shared_ptr<const Verifier> make_az_tdx_vtpm_verifier(TdxVerifierOptions options) {
+  return std::make_shared<AzTdxVtpmVerifier>(std::move(options));
+}
+
 }  // namespace coco::trustee

@@ -3,12 +3,14 @@
 // each defect the way a broken or hostile host would produce it.
 #include <algorithm>
 
+#include "attester_support.h"
 #include "conformance/attester.h"
 #include "conformance/tdx_world.h"
 #include "core/encoding.h"
 #include "core/hash.h"
 #include "snp/snp.h"
 #include "tdx/quote.h"
+#include "trustee/initdata.h"
 
 namespace coco::conformance {
 
@@ -43,22 +45,6 @@ std::string unsupported_defect_reason(const Attester& attester, Defect d) {
 
 namespace {
 
-Error unsupported(const Attester& attester, Defect d) {
-  return make_error("conformance.unsupported", unsupported_defect_reason(attester, d));
-}
-
-// Compares the claims a verifier should derive with the EAR's annotated evidence, key by key.
-void compare(const nlohmann::json& expected, const nlohmann::json& actual, const std::string& where,
-             std::vector<std::string>& out) {
-  for (const auto& [key, value] : expected.items()) {
-    if (!actual.is_object() || !actual.contains(key)) {
-      out.push_back(where + key + " missing (expected " + value.dump() + ")");
-    } else if (actual[key] != value) {
-      out.push_back(where + key + " is " + actual[key].dump() + ", evidence says " + value.dump());
-    }
-  }
-}
-
 class SampleAttester final : public Attester {
  public:
   std::string name() const override { return "sample"; }
@@ -84,7 +70,7 @@ class SampleAttester final : public Attester {
     compare({{"report_data", sent.value("report_data", "")}}, annotated, "", out);
     return out;
   }
-  std::string digest_encoding() const override { return "base64"; }
+  std::string init_data_claim(ByteView digest) const override { return base64_encode(digest); }
   bool pattern_policy_covers() const override { return false; }
 };
 
@@ -184,8 +170,9 @@ class SimulatedSnpAttester final : public Attester {
     compare(top, annotated, "", out);
     return out;
   }
-  std::string digest_encoding() const override { return "hex"; }
-  std::size_t init_data_field_size() const override { return 32; }
+  std::string init_data_claim(ByteView digest) const override {
+    return hex_encode(trustee::pad_or_truncate(digest, 32));
+  }
   bool pattern_policy_covers() const override { return true; }
 
  private:
@@ -282,8 +269,9 @@ class SimulatedTdxAttester final : public Attester {
             annotated, "", out);
     return out;
   }
-  std::string digest_encoding() const override { return "hex"; }
-  std::size_t init_data_field_size() const override { return 48; }
+  std::string init_data_claim(ByteView digest) const override {
+    return hex_encode(trustee::pad_or_truncate(digest, 48));
+  }
   bool pattern_policy_covers() const override { return true; }
 
  private:
@@ -305,13 +293,17 @@ std::unique_ptr<Attester> make_simulated_tdx_attester(SimulatedTdxAttesterOption
 }
 
 const std::vector<std::string>& attester_names() {
-  static const std::vector<std::string> names = {"sample", "snp", "tdx"};
+  static const std::vector<std::string> names = {"sample", "snp", "tdx", "az-snp-vtpm", "az-tdx-vtpm"};
   return names;
 }
 
 Result<std::unique_ptr<Attester>> make_attester(const std::string& name,
                                                 const SimulatedAuthorities& authorities, bool send_vcek) {
   if (name == "sample") return make_sample_attester();
+  if (name == "az-snp-vtpm" || name == "az-tdx-vtpm") {
+    return make_simulated_azure_attester({name == "az-tdx-vtpm", authorities.amd, authorities.rogue_amd,
+                                          authorities.intel, authorities.rogue_intel});
+  }
   if (name == "tdx") {
     SimulatedTdxAttesterOptions o;
     o.intel = authorities.intel;

@@ -84,7 +84,12 @@ PatternBaseline make_pattern_baseline(const std::string& kbs_url, const std::str
   }
   for (const Bytes* d : std::initializer_list<const Bytes*>{&b.initdata_digest, &debug_digest})
     init_data.push_back(hex_encode(*d));  // SNP
-  b.reference_values = {{"init_data", init_data}};
+  // The chart's rvps-policy also lists the two PCR8 hashes as snp_pcr08 / tdx_pcr08 (the Azure attesters'
+  // other PCRs come from pcr-stash, the measured image: each attester knows its own).
+  nlohmann::json pcr8 = nlohmann::json::array();
+  for (const Bytes* d : std::initializer_list<const Bytes*>{&b.initdata_digest, &debug_digest})
+    pcr8.push_back(hex_encode(pcr8_of(*d)));
+  b.reference_values = {{"init_data", init_data}, {"snp_pcr08", pcr8}, {"tdx_pcr08", pcr8}};
 
   for (const char* key : {"key1", "key2", "key3"}) {
     b.resources[std::string("default/kbsres1/") + key] =
