@@ -34,7 +34,5 @@ PatternBaseline make_pattern_baseline(const std::string& kbs_url, const std::str
 // Init-data TOML in the pattern's format with the given agent policy text.
 std::string render_initdata(const std::string& kbs_url, const std::string& kbs_cert_pem,
                             const std::string& agent_policy, const std::string& algorithm = "sha256");
-// sha256(0^32 || digest[:32]): what the peer-pod VM extends into PCR8 (pattern.md 3.2 PCR8_HASH).
-Bytes pcr8_of(ByteView init_data_digest);
 
 }  // namespace coco::conformance

@@ -1,6 +1,7 @@
 // The pattern's init-data template, secrets and reference values, rebuilt from pattern.md 1.6-1.8 and 3.
 #include "conformance/pattern.h"
 
+#include "azure/tpm.h"
 #include "core/encoding.h"
 #include "core/hash.h"
 #include "trustee/default_policies.h"
@@ -60,13 +61,6 @@ std::string render_initdata(const std::string& kbs_url, const std::string& kbs_c
          agent_policy_text + "'''\n";
 }
 
-Bytes pcr8_of(ByteView init_data_digest) {
-  Bytes in(32, 0);
-  const std::size_t n = std::min<std::size_t>(32, init_data_digest.size());
-  in.insert(in.end(), init_data_digest.begin(), init_data_digest.begin() + static_cast<std::ptrdiff_t>(n));
-  return sha256(in);
-}
-
 PatternBaseline make_pattern_baseline(const std::string& kbs_url, const std::string& kbs_cert_pem,
                                       const std::string& seed) {
   PatternBaseline b;
@@ -78,7 +72,7 @@ PatternBaseline make_pattern_baseline(const std::string& kbs_url, const std::str
 
   nlohmann::json init_data = nlohmann::json::array();
   for (const Bytes* d : std::initializer_list<const Bytes*>{&b.initdata_digest, &debug_digest})
-    init_data.push_back(hex_encode(pcr8_of(*d)));
+    init_data.push_back(hex_encode(azure::init_data_pcr8(*d)));
   for (const Bytes* d : std::initializer_list<const Bytes*>{&b.initdata_digest, &debug_digest}) {
     init_data.push_back(hex_encode(*d) + std::string(32, '0'));  // RAW_HASH padded to 48 bytes (TDX)
   }
@@ -88,7 +82,7 @@ PatternBaseline make_pattern_baseline(const std::string& kbs_url, const std::str
   // other PCRs come from pcr-stash, the measured image: each attester knows its own).
   nlohmann::json pcr8 = nlohmann::json::array();
   for (const Bytes* d : std::initializer_list<const Bytes*>{&b.initdata_digest, &debug_digest})
-    pcr8.push_back(hex_encode(pcr8_of(*d)));
+    pcr8.push_back(hex_encode(azure::init_data_pcr8(*d)));
   b.reference_values = {{"init_data", init_data}, {"snp_pcr08", pcr8}, {"tdx_pcr08", pcr8}};
 
   for (const char* key : {"key1", "key2", "key3"}) {
