@@ -8,7 +8,8 @@
 //   2 read the HCL report from NV 0x01400001: the paravisor put user-data = that report_data into the
 //     runtime-data JSON and a hardware report whose REPORT_DATA[0..32] = SHA-256(JSON);
 //   3 TPM2_Quote over all 24 sha256 PCRs with nonce = the digest, and read the PCRs;
-//   4 SNP: the VCEK (THIM); TDX: the TD quote for the HCL report's TDREPORT (IMDS).
+//   4 SNP: the VCEK (THIM); TDX: the TD quote for the HCL report's TDREPORT (IMDS /acc/tdquote): over HTTP
+//     from a FakeImds with use_imds(), else computed in process the same way.
 //
 // SNP reports are signed by a simulated AMD root (snp/amd_sim.h) at VMPL 0 with HOST_DATA zero (on Azure the
 // init-data goes to PCR8); TD quotes by a simulated Quoting Enclave (tdx/qe.h). The vTPM is swtpm or the
@@ -20,6 +21,7 @@
 
 #include "azure/evidence_json.h"
 #include "azure/hcl.h"
+#include "azure/imds.h"
 #include "azure/vtpm.h"
 #include "core/result.h"
 #include "snp/amd_sim.h"
@@ -43,6 +45,13 @@ class SimulatedCvm {
   SimulatedCvm(std::unique_ptr<Vtpm> tpm, SnpCvm hardware, nlohmann::json vm_configuration = {});
   SimulatedCvm(std::unique_ptr<Vtpm> tpm, TdxCvm hardware, nlohmann::json vm_configuration = {});
 
+  // Fetch the VCEK (THIM) and TD quotes (/acc/tdquote) from an IMDS at `base_url` (a FakeImds serving this
+  // VM's host, azure/imds.h) instead of computing them in process, as the guest does on Azure.
+  void use_imds(std::string base_url) { imds_url_ = std::move(base_url); }
+  // What this VM's host IMDS serves: THIM content (SNP) and the /acc/tdquote service (TDX).
+  ImdsContent imds_content() const;
+  TdQuoteService td_quote_service() const;
+
   bool is_tdx() const { return tdx_.has_value(); }
   std::string tee() const { return is_tdx() ? "az-tdx-vtpm" : "az-snp-vtpm"; }
   Vtpm& tpm() { return *tpm_; }
@@ -65,8 +74,9 @@ class SimulatedCvm {
   std::optional<SnpCvm> snp_;
   std::optional<TdxCvm> tdx_;
   nlohmann::json vm_configuration_;
-  Bytes last_td_quote_;
   Bytes vcek_der_;
+  std::string vcek_chain_pem_;
+  std::string imds_url_;
 };
 
 // The vm-configuration block Azure writes for a confidential VM (console, secure boot, TPM, a VM id derived

@@ -69,6 +69,7 @@ Status SimulatedCvm::refresh_hcl_report(ByteView report_data) {
     if (!signed_report) return signed_report.error();
     hcl.hw_report = signed_report->raw;
     vcek_der_ = signed_report->vek.cert.der();
+    vcek_chain_pem_ = signed_report->chain_pem;
   } else {
     tdx::TdDescription td = tdx_->td;
     std::copy(binding.begin(), binding.end(), td.report_data.begin());
@@ -103,6 +104,13 @@ Result<AzSnpEvidence> SimulatedCvm::snp_evidence(ByteView nonce) {
   if (!parsed) return parsed.error();
   ev.hcl_report = *parsed;
   ev.vcek_der = vcek_der_;  // what IMDS THIM serves for this chip and TCB
+  if (!imds_url_.empty()) {
+    auto thim = ImdsClient(imds_url_).vcek_certification();
+    if (!thim) return thim.error();
+    auto certs = certs_from_pem(thim->vcek_pem);
+    if (!certs || certs->empty()) return make_error("imds.bad_response", "THIM served no VCEK certificate");
+    ev.vcek_der = certs->front().der();
+  }
   return ev;
 }
 
@@ -116,12 +124,25 @@ Result<AzTdxEvidence> SimulatedCvm::tdx_evidence(ByteView nonce) {
   auto hcl = parse_hcl_report(ev.hcl_report_bytes);
   if (!hcl) return hcl.error();
   // IMDS /acc/tdquote: the host's QE turns the HCL report's TDREPORT into a quote after checking its MAC.
-  auto report = tdx::parse_tdreport(hcl_hw_report(*hcl));
-  if (!report) return report.error();
-  auto body = tdx::quote_body_from_tdreport(*report, tdx_->report_mac_key);
-  if (!body) return body.error();
-  ev.td_quote = tdx::encode_quote(tdx_->qe->quote(*body, 4));
+  const ByteView tdreport = hcl_hw_report(*hcl);
+  auto td_quote = imds_url_.empty() ? td_quote_service()(tdreport) : ImdsClient(imds_url_).td_quote(tdreport);
+  if (!td_quote) return td_quote.error();
+  ev.td_quote = std::move(*td_quote);
   return ev;
+}
+
+ImdsContent SimulatedCvm::imds_content() const {
+  ImdsContent c;
+  if (snp_ && !vcek_der_.empty()) {
+    if (auto vcek = cert_from_der(vcek_der_)) c.vcek_pem = vcek->pem();
+    c.chain_pem = vcek_chain_pem_;
+  }
+  return c;
+}
+
+TdQuoteService SimulatedCvm::td_quote_service() const {
+  if (!tdx_) return {};
+  return simulated_td_quote_service(tdx_->qe, tdx_->report_mac_key);
 }
 
 Result<nlohmann::json> SimulatedCvm::evidence(ByteView nonce) {

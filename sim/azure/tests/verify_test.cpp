@@ -167,3 +167,18 @@ TEST(AzureVerifySimulated, FailuresHaveTheirReasons) {
   other_quote.td_quote = second->td_quote;
   EXPECT_TRUE(verify_az_tdx_evidence(other_quote, options()).has("azure.report_data_mismatch"));
 }
+
+// The guest fetches the VCEK (THIM) and the TD quote (/acc/tdquote) from the host's IMDS over HTTP, with the
+// Metadata header, as on Azure; the evidence verifies the same.
+TEST(AzureVerifySimulated, EvidenceThroughTheFakeImds) {
+  for (bool tdx : {false, true}) {
+    auto cvm = tdx ? tdx_cvm(make_in_process_vtpm("imds-tdx")) : snp_cvm(make_in_process_vtpm("imds-snp"));
+    ASSERT_TRUE(cvm->refresh_hcl_report(kNonce));  // so the host knows this chip's VCEK
+    FakeImds imds(cvm->imds_content(), cvm->td_quote_service());
+    ASSERT_TRUE(imds.start());
+    cvm->use_imds(imds.url());
+    expect_verifies(*cvm);
+    EXPECT_GT(tdx ? imds.counters().td_quote : imds.counters().thim, 0U);
+    imds.stop();
+  }
+}
