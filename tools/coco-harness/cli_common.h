@@ -64,5 +64,8 @@ void add_rego_commands(CLI::App& app);
 void add_kbs_commands(CLI::App& app);
 void add_tdx_commands(CLI::App& app);
 void add_pcs_commands(CLI::App& app);
+void add_azure_commands(CLI::App& app);
+void add_imds_commands(CLI::App& app);
+void add_initdata_commands(CLI::App& app);
 
 }  // namespace coco::cli

@@ -93,8 +93,10 @@ int main(int argc, char** argv) {
   using namespace coco::cli;
   CLI::App app{
       "coco-harness: simulation and conformance harness for Confidential Containers.\n"
-      "Simulates and verifies TEE evidence (AMD SEV-SNP, Intel TDX), serves fake vendor services (AMD KDS,\n"
-      "Intel PCS), evaluates Rego policies, and tells whether a deployment releases secrets exactly when\n"
+      "Simulates and verifies TEE evidence (AMD SEV-SNP, Intel TDX, Azure vTPM), serves fake vendor "
+      "services\n"
+      "(AMD KDS, Intel PCS, Azure IMDS), evaluates Rego policies, and tells whether a deployment releases "
+      "secrets exactly when\n"
       "it should.\n"
       "Exit codes: 0 success, 1 verification failed or denied, 2 usage or input error."};
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
@@ -117,6 +119,9 @@ int main(int argc, char** argv) {
   add_kbs_commands(app);
   add_tdx_commands(app);
   add_pcs_commands(app);
+  add_azure_commands(app);
+  add_imds_commands(app);
+  add_initdata_commands(app);
 
   try {
     app.parse(argc, argv);
