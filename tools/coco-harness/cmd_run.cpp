@@ -68,7 +68,7 @@ void print_summary(const reports::RunReport& report, const std::string& dir) {
     for (const std::string& attester : report.attesters) {
       const auto it = cells.find({suite, attester});
       if (it == cells.end()) continue;
-      std::cout << "  " << std::left << std::setw(16) << suite << std::setw(8) << attester
+      std::cout << "  " << std::left << std::setw(16) << suite << std::setw(13) << attester
                 << it->second.passed << " passed, " << it->second.failed << " failed, " << it->second.skipped
                 << " skipped\n";
     }

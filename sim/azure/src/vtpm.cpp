@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "core/hash.h"
 #include "vtpm_internal.h"
@@ -135,12 +136,28 @@ Key public_only(const Key& key) {
   return pub ? *pub : Key{};
 }
 
+// RSA-2048 keys derived from a seed, remembered: the prime search costs tens of milliseconds, and a harness
+// makes many vTPMs (one per simulated VM) from few seeds. Keys are immutable, so sharing them is safe.
+Key seeded_rsa_2048(const std::string& seed, const char* label) {
+  static std::mutex mu;
+  static std::map<std::string, Key> keys;
+  const std::string id = seed + '\0' + label;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = keys.find(id); it != keys.end()) return it->second;
+  }
+  Key key = rsa_key_from_seed(2048, as_bytes(seed), label);
+  std::lock_guard lock(mu);
+  if (keys.size() >= 256) keys.clear();
+  return keys.emplace(id, key).first->second;
+}
+
 class InProcessVtpm final : public Vtpm {
  public:
   explicit InProcessVtpm(const std::string& seed)
-      : ak_(rsa_key_from_seed(2048, as_bytes(seed), "azure-vtpm-ak")),
+      : ak_(seeded_rsa_2048(seed, "azure-vtpm-ak")),
         ak_pub_(public_only(ak_)),
-        ek_pub_(public_only(rsa_key_from_seed(2048, as_bytes(seed), "azure-vtpm-ek"))),
+        ek_pub_(public_only(seeded_rsa_2048(seed, "azure-vtpm-ek"))),
         ak_qualified_name_(vtpm_ak_qualified_name(ak_pub_)) {
     // TPM2_Startup(CLEAR) reset values of the PC client profile (libtpms): PCR 17..22 all ones.
     for (std::uint32_t i = 0; i < kPcrCount; ++i) pcrs_.emplace_back(32, (i >= 17 && i <= 22) ? 0xFF : 0x00);
