@@ -79,6 +79,17 @@ class SimulatedCvm {
   std::string imds_url_;
 };
 
+// The simulated peer-pod image and its paravisor, shared by everything that boots one (the suites' Azure
+// attesters, `coco-harness azure gen`) so that reference values computed from it match what the VMs report:
+// a Milan (DCasv5) launch with Azure's policy 0x3001f, or a TD whose MRCONFIGID stays zero (the init-data
+// goes to PCR8), and the boot chain measured into PCRs 0-5, 7, 9, 11 (the unified kernel image) and 12.
+snp::LaunchDescription podvm_snp_launch();
+tdx::TdDescription podvm_td();
+inline constexpr std::string_view kPodvmKernel = "podvm unified kernel image";
+Status measure_podvm_boot(Vtpm& tpm, std::string_view unified_kernel = kPodvmKernel);
+// The sha256 PCR values after that boot, before init-data: what the pattern's pcr-stash holds.
+std::vector<Bytes> podvm_pcrs(std::string_view unified_kernel = kPodvmKernel);
+
 // The vm-configuration block Azure writes for a confidential VM (console, secure boot, TPM, a VM id derived
 // from `seed`).
 nlohmann::json default_vm_configuration(const std::string& seed);

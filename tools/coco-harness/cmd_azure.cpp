@@ -41,43 +41,6 @@ namespace {
 const char* const kDefaultSeed = "coco-harness";
 const char* const kDefaultNonceText = "challenge";
 
-// The simulated Azure paravisor, as the conformance suite's simulated Azure attester sets it up
-// (suites/conformance/src/azure_attesters.cpp): a Milan (DCasv5) SNP launch with Azure's policy, or a TD
-// whose MRCONFIGID stays zero (the init-data goes to PCR8).
-snp::LaunchDescription azure_launch() {
-  snp::LaunchDescription l;
-  l.product = snp::Product::milan;
-  l.policy = 0x3001f;
-  l.measurement = sha384(as_bytes(std::string("coco-harness Azure paravisor (HCL) launch")));
-  return l;
-}
-
-tdx::TdDescription azure_td() {
-  tdx::TdDescription td;
-  const Bytes mr = sha384(as_bytes(std::string("coco-harness Azure TDX paravisor")));
-  std::copy(mr.begin(), mr.end(), td.mr_td.begin());
-  return td;
-}
-
-// The peer-pod image's boot chain (PCR 0-7, 9, 11, 12), extended before the init-data.
-Status measure_boot(azure::Vtpm& tpm) {
-  static const std::vector<std::pair<std::uint32_t, std::string>> m = {{0, "podvm firmware"},
-                                                                       {1, "podvm firmware configuration"},
-                                                                       {2, "option ROMs"},
-                                                                       {3, "option ROM config"},
-                                                                       {4, "podvm boot manager"},
-                                                                       {5, "GPT"},
-                                                                       {7, "secure boot policy"},
-                                                                       {9, "podvm initrd"},
-                                                                       {11, "podvm unified kernel image"},
-                                                                       {12, "podvm kernel command line"}};
-  for (const auto& [index, what] : m) {
-    if (auto st = tpm.extend_pcr(index, sha256(as_bytes(std::string("coco-harness ") + what))); !st)
-      return st;
-  }
-  return ok_status();
-}
-
 std::string tee_arg(const std::string& v, bool allow_auto) {
   if (v.empty()) return allow_auto ? "auto" : "snp";
   if (v == "snp" || v == "tdx" || (allow_auto && v == "auto")) return v;
@@ -205,18 +168,18 @@ void add_gen(CLI::App& group) {
     if (tee == "snp") {
       amd = std::make_shared<snp::AmdAuthority>(
           seed, v["key-cache"].empty() ? default_key_cache() : v["key-cache"]);
-      azure::SnpCvm hw{amd, azure_launch()};
+      azure::SnpCvm hw{amd, azure::podvm_snp_launch()};
       cvm = std::make_unique<azure::SimulatedCvm>(std::move(tpm), std::move(hw), vm_config);
     } else {
       intel = std::make_unique<tdx::IntelAuthority>(seed);
       const tdx::PlatformSpec platform;
       azure::TdxCvm hw;
       hw.qe = std::make_shared<const tdx::QuotingEnclave>(*intel, platform);
-      hw.td = azure_td();
+      hw.td = azure::podvm_td();
       hw.report_mac_key = tdx::platform_report_mac_key(*intel, platform.pck);
       cvm = std::make_unique<azure::SimulatedCvm>(std::move(tpm), std::move(hw), vm_config);
     }
-    need(measure_boot(cvm->tpm()), "azure gen: boot measurements");
+    need(azure::measure_podvm_boot(cvm->tpm()), "azure gen: boot measurements");
     if (init_digest) need(cvm->measure_init_data(*init_digest), "azure gen: PCR8");
 
     nlohmann::json evidence;
@@ -737,7 +700,8 @@ void add_imds_serve(CLI::App& group) {
     nlohmann::json info{{"seed", a->seed}, {"tee", tee}, {"fault", std::string(fault_name(*fault))}};
     if (tee == "snp") {
       snp::AmdAuthority amd(a->seed, a->key_cache.empty() ? default_key_cache() : a->key_cache);
-      const snp::SignedReport signed_report = need(snp::sign_report(amd, azure_launch()), "imds serve");
+      const snp::SignedReport signed_report =
+          need(snp::sign_report(amd, azure::podvm_snp_launch()), "imds serve");
       content.vcek_pem = signed_report.vek.cert.pem();
       content.chain_pem = signed_report.chain_pem;
       content.tcbm = tcbm_hex(signed_report.report.reported_tcb);

@@ -27,6 +27,55 @@ std::string vm_unique_id(const std::string& seed) {
 
 }  // namespace
 
+namespace {
+
+const std::vector<std::pair<std::uint32_t, std::string_view>>& podvm_boot_chain() {
+  static const std::vector<std::pair<std::uint32_t, std::string_view>> m = {
+      {0, "podvm firmware"},     {1, "podvm firmware configuration"},
+      {2, "option ROMs"},        {3, "option ROM config"},
+      {4, "podvm boot manager"}, {5, "GPT"},
+      {7, "secure boot policy"}, {9, "podvm initrd"},
+      {11, kPodvmKernel},        {12, "podvm kernel command line"}};
+  return m;
+}
+
+Bytes boot_digest(std::uint32_t index, std::string_view what, std::string_view unified_kernel) {
+  return sha256(as_bytes(std::string("coco-harness ") + std::string(index == 11 ? unified_kernel : what)));
+}
+
+}  // namespace
+
+snp::LaunchDescription podvm_snp_launch() {
+  snp::LaunchDescription l;
+  l.product = snp::Product::milan;
+  l.policy = 0x3001f;  // what Azure's SNP reports carry (corpus)
+  l.measurement = sha384(as_bytes(std::string("coco-harness Azure paravisor (HCL) launch")));
+  return l;
+}
+
+tdx::TdDescription podvm_td() {
+  tdx::TdDescription td;
+  const Bytes mr = sha384(as_bytes(std::string("coco-harness Azure TDX paravisor")));
+  std::copy(mr.begin(), mr.end(), td.mr_td.begin());
+  return td;
+}
+
+Status measure_podvm_boot(Vtpm& tpm, std::string_view unified_kernel) {
+  for (const auto& [index, what] : podvm_boot_chain()) {
+    if (auto st = tpm.extend_pcr(index, boot_digest(index, what, unified_kernel)); !st) return st;
+  }
+  return ok_status();
+}
+
+std::vector<Bytes> podvm_pcrs(std::string_view unified_kernel) {
+  std::vector<Bytes> pcrs(kPcrCount, Bytes(32, 0));
+  for (std::uint32_t i = 17; i <= 22; ++i) pcrs[i] = Bytes(32, 0xFF);  // TPM2_Startup(CLEAR), as the vTPMs
+  for (const auto& [index, what] : podvm_boot_chain()) {
+    pcrs[index] = pcr_extend(pcrs[index], boot_digest(index, what, unified_kernel));
+  }
+  return pcrs;
+}
+
 nlohmann::json default_vm_configuration(const std::string& seed) {
   return {{"console-enabled", true},
           {"secure-boot", true},

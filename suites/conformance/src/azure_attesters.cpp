@@ -1,8 +1,8 @@
 // The simulated Azure attesters: a peer pod as a DCasv5 (SEV-SNP) or DCesv5 (TDX) confidential VM whose
 // evidence is a vTPM quote plus the HCL report (azure/cvm.h), with init-data in PCR8. Each guest is a fresh
-// VM (one pod, one VM) with an in-process vTPM (azure/vtpm.h; swtpm gives the same format and is tested in
-// sim/azure). The VM's boot measurements are fixed, so the PCR values the pattern's `pcr-stash` would hold
-// are known: they become the reference values.
+// VM (one pod, one VM) booting the simulated peer-pod image (azure::measure_podvm_boot) with an in-process
+// vTPM (azure/vtpm.h; swtpm gives the same format and is tested in sim/azure), so the PCR values the
+// pattern's `pcr-stash` would hold are known (azure::podvm_pcrs): they become the reference values.
 #include <algorithm>
 
 #include "attester_support.h"
@@ -18,38 +18,6 @@
 
 namespace coco::conformance {
 namespace {
-
-// The boot chain the peer-pod image measures: firmware and configuration (0-7), the shim/boot manager
-// (4), the UKI (11), its command line (12), plus 3 and 9 as the pattern's pcr-stash lists them.
-const std::vector<std::pair<std::uint32_t, std::string>>& boot_measurements() {
-  static const std::vector<std::pair<std::uint32_t, std::string>> m = {{0, "podvm firmware"},
-                                                                       {1, "podvm firmware configuration"},
-                                                                       {2, "option ROMs"},
-                                                                       {3, "option ROM config"},
-                                                                       {4, "podvm boot manager"},
-                                                                       {5, "GPT"},
-                                                                       {7, "secure boot policy"},
-                                                                       {9, "podvm initrd"},
-                                                                       {11, "podvm unified kernel image"},
-                                                                       {12, "podvm kernel command line"}};
-  return m;
-}
-
-Bytes digest_of(const std::string& what) {
-  return sha256(as_bytes(std::string("coco-harness ") + what));
-}
-
-// The PCR values an image booted with `unified_kernel` reaches (before init-data): what pcr-stash holds.
-std::vector<Bytes> image_pcrs(const std::string& unified_kernel) {
-  std::vector<Bytes> pcrs(azure::kPcrCount, Bytes(32, 0));
-  for (const auto& [index, what] : boot_measurements()) {
-    const std::string measured = index == 11 ? unified_kernel : what;
-    pcrs[index] = azure::pcr_extend(pcrs[index], digest_of(measured));
-  }
-  return pcrs;
-}
-
-const std::string kUki = "podvm unified kernel image";
 
 class SimulatedAzureAttester final : public Attester {
  public:
@@ -79,7 +47,7 @@ class SimulatedAzureAttester final : public Attester {
   Result<std::unique_ptr<guest::EvidenceProvider>> provider(const GuestEvidence& spec) override {
     if (!supports(spec.defect) || (opts_.tdx ? !opts_.intel : !opts_.amd))
       return unsupported(*this, spec.defect);
-    std::string uki = kUki;
+    std::string uki(azure::kPodvmKernel);
     Bytes init_data = spec.init_data_digest;
     guest::EvidenceTamper tamper;
     std::shared_ptr<azure::SimulatedCvm> cvm;
@@ -108,13 +76,13 @@ class SimulatedAzureAttester final : public Attester {
       const tdx::PlatformSpec platform =
           spec.defect == Defect::tcb_below_reference ? tdx_outdated_platform() : tdx_reference_platform();
       hw.qe = std::make_shared<const tdx::QuotingEnclave>(*intel, platform);
-      hw.td = azure_td();
+      hw.td = azure::podvm_td();
       hw.report_mac_key = to_bytes(as_bytes(std::string("coco-harness/azure-tdx/report-mac-key")));
       cvm = std::make_shared<azure::SimulatedCvm>(std::move(vtpm), std::move(hw));
     } else {
       azure::SnpCvm hw;
       hw.amd = spec.defect == Defect::untrusted_chain ? opts_.rogue_amd : opts_.amd;
-      hw.launch = azure_launch();
+      hw.launch = azure::podvm_snp_launch();
       if (spec.defect == Defect::tcb_below_reference) {
         snp::Tcb t = reference_tcb();
         t.snp = static_cast<std::uint8_t>(t.snp - 1);
@@ -126,10 +94,7 @@ class SimulatedAzureAttester final : public Attester {
       }
       cvm = std::make_shared<azure::SimulatedCvm>(std::move(vtpm), std::move(hw));
     }
-    for (const auto& [index, what] : boot_measurements()) {
-      const std::string measured = index == 11 ? uki : what;
-      if (auto st = cvm->tpm().extend_pcr(index, digest_of(measured)); !st) return st.error();
-    }
+    if (auto st = azure::measure_podvm_boot(cvm->tpm(), uki); !st) return st.error();
     if (!init_data.empty()) {
       if (auto st = cvm->measure_init_data(init_data); !st) return st.error();
     }
@@ -139,7 +104,7 @@ class SimulatedAzureAttester final : public Attester {
   }
 
   nlohmann::json default_cpu_reference_values() const override {
-    const std::vector<Bytes> pcrs = image_pcrs(kUki);
+    const std::vector<Bytes> pcrs = azure::podvm_pcrs();
     const std::string prefix = opts_.tdx ? "tdx_pcr" : "snp_pcr";
     nlohmann::json rv = nlohmann::json::object();
     // The pattern's pcr-stash (pcr08 is the baseline's: the init-data it lists).
@@ -148,13 +113,13 @@ class SimulatedAzureAttester final : public Attester {
     }
     if (opts_.tdx) {
       // Trustee's default_cpu for az-tdx-vtpm: PCR11, the TD's MRTD and XFAM (tdx_platform_genuine).
-      const tdx::TdDescription td = azure_td();
+      const tdx::TdDescription td = azure::podvm_td();
       rv["mr_td"] = {hex_encode(td.mr_td)};
       rv["xfam"] = {hex_encode(td.xfam)};
       return rv;
     }
     // Trustee's default_cpu for az-snp-vtpm: measurement (base64), PCR11, TCB and policy as strings.
-    const snp::LaunchDescription l = azure_launch();
+    const snp::LaunchDescription l = azure::podvm_snp_launch();
     const snp::Tcb t = reference_tcb();
     const snp::GuestPolicy p = snp::decode_policy(l.policy);
     auto str = [](auto v) { return nlohmann::json(v).dump(); };
@@ -216,20 +181,7 @@ class SimulatedAzureAttester final : public Attester {
   bool pattern_policy_covers() const override { return true; }
 
  private:
-  static snp::LaunchDescription azure_launch() {
-    snp::LaunchDescription l;
-    l.product = snp::Product::milan;  // DCasv5
-    l.policy = 0x3001f;               // what Azure's SNP reports carry (corpus)
-    l.measurement = sha384(as_bytes(std::string("coco-harness Azure paravisor (HCL) launch")));
-    return l;
-  }
   static snp::Tcb reference_tcb() { return snp::default_tcb(snp::Product::milan); }
-  static tdx::TdDescription azure_td() {
-    tdx::TdDescription td;  // the paravisor's TD: Azure leaves MRCONFIGID zero (init-data is in PCR8)
-    const Bytes mr = sha384(as_bytes(std::string("coco-harness Azure TDX paravisor")));
-    std::copy(mr.begin(), mr.end(), td.mr_td.begin());
-    return td;
-  }
   SimulatedAzureAttesterOptions opts_;
 };
 
