@@ -101,19 +101,13 @@ struct FakeImdsOptions {
   bool tdquote_requires_metadata = false;
 };
 
-class FakeImds {
+class FakeImds : public FakeService {
  public:
   // `quote_service` may be empty (an SEV-SNP VM): /acc/tdquote then answers 404.
   FakeImds(ImdsContent content, TdQuoteService quote_service, FakeImdsOptions options = {});
   ~FakeImds();
-  FakeImds(const FakeImds&) = delete;
-  FakeImds& operator=(const FakeImds&) = delete;
 
-  Status start();  // errors as HttpServer::start
-  void stop();
-  std::string url() const;  // base URL: "http://127.0.0.1:PORT"
-  std::uint16_t port() const;
-  FaultSwitch& faults() { return *faults_; }
+  // start(), stop(), url(), port(), faults(): FakeService (core/http.h).
 
   // Thread-safe swap: answers from now on come from `content`.
   void set_content(ImdsContent content);
@@ -140,8 +134,6 @@ class FakeImds {
 
   TdQuoteService quote_service_;
   FakeImdsOptions options_;
-  std::shared_ptr<FaultSwitch> faults_;
-  std::unique_ptr<HttpServer> server_;
 
   mutable std::mutex mu_;
   std::shared_ptr<const ImdsContent> content_;

@@ -124,6 +124,30 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
+// The part every fake vendor service (AMD KDS, Intel PCS, Azure IMDS) shares: a loopback HttpServer calling
+// the service's handler, and the fault switch, taken from options.server.faults (to share one switch) or
+// made fresh. A service derives from it; its destructor must call stop() before the state its handler reads
+// goes away (this base's destructor runs too late for that).
+class FakeService {
+ public:
+  FakeService(const FakeService&) = delete;
+  FakeService& operator=(const FakeService&) = delete;
+
+  Status start();  // errors as HttpServer::start
+  void stop();     // idempotent
+  std::string url() const;
+  std::uint16_t port() const;
+  FaultSwitch& faults() const { return *faults_; }
+
+ protected:
+  FakeService(HttpServerOptions options, HttpHandler handler);
+  ~FakeService();
+
+ private:
+  std::shared_ptr<FaultSwitch> faults_;
+  std::unique_ptr<HttpServer> server_;
+};
+
 struct HttpClientOptions {
   // https: trust exactly these PEM certificates; nullopt = the system's default trust store.
   std::optional<std::string> ca_pem;

@@ -80,18 +80,12 @@ struct FakeKdsOptions {
 // (missing, repeated, unknown or out-of-range parameter) is 400 with a one-line text body.
 // Wrong answers (Fault::wrong_answer): a VCEK for another chip, a VLEK for another TCB, the chain in the
 // wrong order (ARK first), a CRL signed by the ASK instead of the ARK.
-class FakeKds {
+class FakeKds : public FakeService {
  public:
   explicit FakeKds(AmdAuthority& amd, FakeKdsOptions options = {});
   ~FakeKds();
-  FakeKds(const FakeKds&) = delete;
-  FakeKds& operator=(const FakeKds&) = delete;
 
-  Status start();  // errors as HttpServer::start
-  void stop();
-  std::string url() const;  // base URL: "http://127.0.0.1:PORT"
-  std::uint16_t port() const;
-  FaultSwitch& faults() { return *faults_; }
+  // start(), stop(), url(), port(), faults(): FakeService (core/http.h).
 
   // Lists `serial` (big-endian) in the product's VCEK (or VLEK) CRL from now on.
   void revoke(Product product, ByteView serial, bool vlek = false);
@@ -117,8 +111,6 @@ class FakeKds {
 
   AmdAuthority& amd_;
   FakeKdsOptions options_;
-  std::shared_ptr<FaultSwitch> faults_;
-  std::unique_ptr<HttpServer> server_;
 
   struct CrlState {
     std::vector<Bytes> revoked;

@@ -121,18 +121,12 @@ struct FakePcsOptions {
 // Wrong answers (Fault::wrong_answer): the TCB route serves the QE identity body and vice versa, each with
 // its issuer chain in the wrong order (root first); the PCK CRL is signed by the root instead of the PCK CA
 // (and names it); the root CRL is signed by the Processor CA.
-class FakePcs {
+class FakePcs : public FakeService {
  public:
   FakePcs(IntelAuthority& intel, PcsContent content, FakePcsOptions options = {});
   ~FakePcs();
-  FakePcs(const FakePcs&) = delete;
-  FakePcs& operator=(const FakePcs&) = delete;
 
-  Status start();  // errors as HttpServer::start
-  void stop();
-  std::string url() const;  // base URL on loopback: "http://127.0.0.1:PORT" (https with TLS)
-  std::uint16_t port() const;
-  FaultSwitch& faults() { return *faults_; }
+  // start(), stop(), url(), port(), faults(): FakeService (core/http.h).
 
   // Thread-safe swap: answers from now on come from `content` (e.g. a test moves the TCB info to a newer
   // level or revokes a PCK); the CRLs are rebuilt with a higher cRLNumber.
@@ -159,8 +153,6 @@ class FakePcs {
 
   IntelAuthority& intel_;
   FakePcsOptions options_;
-  std::shared_ptr<FaultSwitch> faults_;
-  std::unique_ptr<HttpServer> server_;
 
   mutable std::mutex mu_;
   std::shared_ptr<const PcsContent> content_;

@@ -132,29 +132,13 @@ TdQuoteService simulated_td_quote_service(std::shared_ptr<const tdx::QuotingEncl
 // FakeImds
 
 FakeImds::FakeImds(ImdsContent content, TdQuoteService quote_service, FakeImdsOptions options)
-    : quote_service_(std::move(quote_service)),
+    : FakeService(options.server, [this](const HttpRequest& r) { return handle(r); }),
+      quote_service_(std::move(quote_service)),
       options_(std::move(options)),
-      content_(std::make_shared<const ImdsContent>(std::move(content))) {
-  faults_ = options_.server.faults ? options_.server.faults : std::make_shared<FaultSwitch>();
-  options_.server.faults = faults_;
-  server_ = std::make_unique<HttpServer>([this](const HttpRequest& r) { return handle(r); }, options_.server);
-}
+      content_(std::make_shared<const ImdsContent>(std::move(content))) {}
 
 FakeImds::~FakeImds() {
   stop();
-}
-
-Status FakeImds::start() {
-  return server_->start();
-}
-void FakeImds::stop() {
-  if (server_) server_->stop();
-}
-std::string FakeImds::url() const {
-  return server_->url();
-}
-std::uint16_t FakeImds::port() const {
-  return server_->port();
 }
 
 void FakeImds::set_content(ImdsContent content) {
@@ -209,7 +193,7 @@ HttpResponse FakeImds::handle(const HttpRequest& req) {
     r.headers.set("Allow", allowed);
     return r;
   }
-  const bool wrong = faults_->get() == Fault::wrong_answer;
+  const bool wrong = faults().get() == Fault::wrong_answer;
   try {
     if (thim) return serve_thim(wrong);
     if (instance) return serve_instance(path.substr(kInstanceMetadataPath.size()), req.query(), wrong);

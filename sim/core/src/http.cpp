@@ -839,4 +839,33 @@ Result<HttpResponse> HttpClient::request(std::string_view method, const std::str
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// FakeService
+
+FakeService::FakeService(HttpServerOptions options, HttpHandler handler)
+    : faults_(options.faults ? options.faults : std::make_shared<FaultSwitch>()) {
+  options.faults = faults_;
+  server_ = std::make_unique<HttpServer>(std::move(handler), std::move(options));
+}
+
+FakeService::~FakeService() {
+  stop();
+}
+
+Status FakeService::start() {
+  return server_->start();
+}
+
+void FakeService::stop() {
+  server_->stop();
+}
+
+std::string FakeService::url() const {
+  return server_->url();
+}
+
+std::uint16_t FakeService::port() const {
+  return server_->port();
+}
+
 }  // namespace coco

@@ -152,27 +152,13 @@ std::string crl_url(Product product, bool vlek, std::string_view base) {
 // ---------------------------------------------------------------------------------------------------------
 // FakeKds
 
-FakeKds::FakeKds(AmdAuthority& amd, FakeKdsOptions options) : amd_(amd), options_(std::move(options)) {
-  faults_ = options_.server.faults ? options_.server.faults : std::make_shared<FaultSwitch>();
-  options_.server.faults = faults_;
-  server_ = std::make_unique<HttpServer>([this](const HttpRequest& r) { return handle(r); }, options_.server);
-}
+FakeKds::FakeKds(AmdAuthority& amd, FakeKdsOptions options)
+    : FakeService(options.server, [this](const HttpRequest& r) { return handle(r); }),
+      amd_(amd),
+      options_(std::move(options)) {}
 
 FakeKds::~FakeKds() {
   stop();
-}
-
-Status FakeKds::start() {
-  return server_->start();
-}
-void FakeKds::stop() {
-  if (server_) server_->stop();
-}
-std::string FakeKds::url() const {
-  return server_->url();
-}
-std::uint16_t FakeKds::port() const {
-  return server_->port();
 }
 
 void FakeKds::revoke(Product product, ByteView serial, bool vlek) {
@@ -277,7 +263,7 @@ HttpResponse FakeKds::serve_vek(Product product, bool vlek, std::string_view hwi
   tcb.snp = spl["snpSPL"];
   tcb.microcode = spl["ucodeSPL"];
 
-  const bool wrong = faults_->get() == Fault::wrong_answer;
+  const bool wrong = faults().get() == Fault::wrong_answer;
   VekRequest vr;
   vr.product = product;
   vr.tcb = tcb;
@@ -312,7 +298,7 @@ HttpResponse FakeKds::serve_vek(Product product, bool vlek, std::string_view hwi
 
 HttpResponse FakeKds::serve_chain(Product product, bool vlek) {
   std::string pem;
-  if (faults_->get() == Fault::wrong_answer) {
+  if (faults().get() == Fault::wrong_answer) {
     const AmdCa& ca = amd_.ca(product);
     pem = ca.ark.pem() + (vlek ? ca.asvk : ca.ask).pem();  // the wrong order
   } else {
@@ -323,7 +309,7 @@ HttpResponse FakeKds::serve_chain(Product product, bool vlek) {
 }
 
 HttpResponse FakeKds::serve_crl(Product product, bool vlek) {
-  auto crl = current_crl(product, vlek, faults_->get() == Fault::wrong_answer);
+  auto crl = current_crl(product, vlek, faults().get() == Fault::wrong_answer);
   if (!crl) return HttpResponse::text(500, "fake KDS cannot build the CRL: " + crl.error().message + "\n");
   crl_.fetch_add(1);
   return HttpResponse::binary(to_string(crl->der()), "application/pkix-crl");

@@ -138,29 +138,13 @@ Result<CollateralSet> collateral_from_json(const nlohmann::json& j) {
 // FakePcs
 
 FakePcs::FakePcs(IntelAuthority& intel, PcsContent content, FakePcsOptions options)
-    : intel_(intel),
+    : FakeService(options.server, [this](const HttpRequest& r) { return handle(r); }),
+      intel_(intel),
       options_(std::move(options)),
-      content_(std::make_shared<const PcsContent>(std::move(content))) {
-  faults_ = options_.server.faults ? options_.server.faults : std::make_shared<FaultSwitch>();
-  options_.server.faults = faults_;
-  server_ = std::make_unique<HttpServer>([this](const HttpRequest& r) { return handle(r); }, options_.server);
-}
+      content_(std::make_shared<const PcsContent>(std::move(content))) {}
 
 FakePcs::~FakePcs() {
   stop();
-}
-
-Status FakePcs::start() {
-  return server_->start();
-}
-void FakePcs::stop() {
-  if (server_) server_->stop();
-}
-std::string FakePcs::url() const {
-  return server_->url();
-}
-std::uint16_t FakePcs::port() const {
-  return server_->port();
 }
 
 void FakePcs::set_content(PcsContent content) {
@@ -207,7 +191,7 @@ HttpResponse FakePcs::handle(const HttpRequest& req) {
     r = HttpResponse::text(405, "PCS answers GET only\n");
     r.headers.set("Allow", "GET");
   } else {
-    const bool wrong = faults_->get() == Fault::wrong_answer;
+    const bool wrong = faults().get() == Fault::wrong_answer;
     const std::string_view path = req.path();
     try {
       if (path == kTcbPath) {
