@@ -23,6 +23,7 @@
 #include "core/encoding.h"
 #include "core/fault.h"
 #include "core/hash.h"
+#include "fake_serve.h"
 #include "signal_gate.h"
 #include "snp/amd_sim.h"
 #include "snp/signer.h"
@@ -633,15 +634,9 @@ void add_inspect(CLI::App& group) {
 
 // ------------------------------------------------------------------------------------------ imds serve
 
-struct ServeArgs {
-  int port = 0;
-  std::string bind = "127.0.0.1";
-  std::string seed = kDefaultSeed;
+struct ServeArgs : FakeServeArgs {
   std::string tee = "snp";
   std::string key_cache;
-  std::string fault = "none";
-  int slow_ms = static_cast<int>(FaultSwitch::kDefaultSlowDelay.count());
-  double duration = 0;
 };
 
 // THIM's tcbm: the reported TCB as one 64-bit number, upper-case hex ("DB18000000000004" for bootloader 4,
@@ -664,40 +659,24 @@ void add_imds_serve(CLI::App& group) {
       "  both: GET /metadata/instance[/<path>]?api-version=2021-02-01 (the instance document)\n"
       "/metadata routes need the header `Metadata: true` (400 without), as on Azure.\n"
       "Prints the URL it listens on, then serves until SIGINT/SIGTERM or --duration.");
-  cmd->add_option("--port", a->port, "TCP port; 0 picks a free one")
-      ->default_val(0)
-      ->check(CLI::Range(0, 65535));
-  cmd->add_option("--bind", a->bind, "Address to listen on (loopback by default)")->default_val("127.0.0.1");
-  cmd->add_option("--seed", a->seed, "Seed of the simulated AMD/Intel world (the same as `azure gen --seed`)")
-      ->default_val(kDefaultSeed);
+  add_fake_serve_options(cmd, *a, "Seed of the simulated AMD/Intel world (the same as `azure gen --seed`)");
   cmd->add_option("--tee", a->tee, "The VM: snp (DCasv5, THIM) or tdx (DCesv5, TD quotes)")
       ->default_val("snp");
   cmd->add_option("--key-cache", a->key_cache, "Cache of the simulated AMD RSA-4096 keys");
-  cmd->add_option("--fault", a->fault, "Fault to inject: none, down, slow, 404, 429, 500, wrong")
-      ->default_val("none");
-  cmd->add_option("--slow-ms", a->slow_ms, "Delay of the slow fault, in milliseconds (at most 60000)")
-      ->default_val(a->slow_ms)
-      ->check(CLI::Range(0, 60'000));
-  cmd->add_option("--duration", a->duration, "Seconds to serve; 0 = until SIGINT/SIGTERM")
-      ->default_val(0)
-      ->check(CLI::Range(0.0, 31'536'000.0));
   cmd->footer(
       "Example: coco-harness imds serve --port 8082 &\n"
       "         curl -H 'Metadata: true' "
       "'http://127.0.0.1:8082/metadata/instance/compute/vmSize?api-version=2021-02-01&format=text'");
   on_run(cmd, [a]() {
     const std::string tee = tee_arg(a->tee, false);
-    auto fault = parse_fault(a->fault);
-    if (!fault) throw InputError("--fault: " + fault.error().message);
-    if (a->bind != "127.0.0.1" && a->bind != "::1")
-      progress("warning: listening on " + a->bind + ", not loopback only");
+    const Fault fault = fake_serve_fault(*a);
 
     azure::ImdsContent content;
     content.instance =
         azure::default_instance_metadata(tee == "tdx" ? "Standard_DC2es_v5" : "Standard_DC2as_v5");
     azure::TdQuoteService service;
     std::unique_ptr<tdx::IntelAuthority> intel;
-    nlohmann::json info{{"seed", a->seed}, {"tee", tee}, {"fault", std::string(fault_name(*fault))}};
+    nlohmann::json info{{"seed", a->seed}, {"tee", tee}, {"fault", std::string(fault_name(fault))}};
     if (tee == "snp") {
       snp::AmdAuthority amd(a->seed, a->key_cache.empty() ? default_key_cache() : a->key_cache);
       const snp::SignedReport signed_report =
@@ -715,12 +694,9 @@ void add_imds_serve(CLI::App& group) {
     info["vm_size"] = content.instance["compute"]["vmSize"];
 
     azure::FakeImdsOptions o;
-    o.server.bind_address = a->bind;
-    o.server.port = static_cast<std::uint16_t>(a->port);
-    o.server.threads = 2;
+    o.server = fake_server_options(*a);
     azure::FakeImds imds(std::move(content), std::move(service), o);
-    imds.faults().set(*fault);
-    imds.faults().set_slow_delay(std::chrono::milliseconds(a->slow_ms));
+    arm_faults(imds, fault, *a);
 
     SignalGate gate;  // before start(): the server's threads inherit the blocked mask
     need(imds.start(), "imds serve");
@@ -728,7 +704,7 @@ void add_imds_serve(CLI::App& group) {
     info["port"] = imds.port();
     const std::string why = announce_and_wait(
         gate,
-        "fake IMDS (" + tee + ", seed \"" + a->seed + "\", fault " + std::string(fault_name(*fault)) + ")",
+        "fake IMDS (" + tee + ", seed \"" + a->seed + "\", fault " + std::string(fault_name(fault)) + ")",
         imds.url(), info, a->duration);
     imds.stop();
     const auto c = imds.counters();

@@ -5,20 +5,15 @@
 
 #include "cli_common.h"
 #include "core/fault.h"
+#include "fake_serve.h"
 #include "signal_gate.h"
 #include "snp/kds.h"
 
 namespace coco::cli {
 namespace {
 
-struct ServeArgs {
-  int port = 0;
-  std::string bind = "127.0.0.1";
-  std::string seed = "coco-harness";
+struct ServeArgs : FakeServeArgs {
   std::string key_cache;
-  std::string fault = "none";
-  int slow_ms = static_cast<int>(FaultSwitch::kDefaultSlowDelay.count());
-  double duration = 0;
 };
 
 void add_serve(CLI::App& group) {
@@ -30,47 +25,27 @@ void add_serve(CLI::App& group) {
       ".../crl,\n"
       "/vlek/v1/{product}/cert?..., /vlek/v1/{product}/cert_chain, /vlek/v1/{product}/crl.\n"
       "Prints the URL it listens on, then serves until SIGINT/SIGTERM or --duration.");
-  cmd->add_option("--port", a->port, "TCP port; 0 picks a free one")
-      ->default_val(0)
-      ->check(CLI::Range(0, 65535));
-  cmd->add_option("--bind", a->bind, "Address to listen on (loopback by default)")->default_val("127.0.0.1");
-  cmd->add_option("--seed", a->seed, "Seed of the simulated AMD world (same seed, same keys)")
-      ->default_val("coco-harness");
+  add_fake_serve_options(cmd, *a, "Seed of the simulated AMD world (same seed, same keys)");
   cmd->add_option("--key-cache", a->key_cache,
                   "Directory caching the simulated RSA-4096 keys [$XDG_CACHE_HOME/coco-harness/keys]");
-  cmd->add_option("--fault", a->fault, "Fault to inject: none, down, slow, 404, 429, 500, wrong")
-      ->default_val("none");
-  cmd->add_option("--slow-ms", a->slow_ms, "Delay of the slow fault, in milliseconds (at most 60000)")
-      ->default_val(a->slow_ms)
-      ->check(CLI::Range(0, 60'000));
-  cmd->add_option("--duration", a->duration, "Seconds to serve; 0 = until SIGINT/SIGTERM")
-      ->default_val(0)
-      ->check(CLI::Range(0.0, 31'536'000.0));
 
   on_run(cmd, [a]() {
-    auto fault = parse_fault(a->fault);
-    if (!fault) throw InputError("--fault: " + fault.error().message);
-    if (a->bind != "127.0.0.1" && a->bind != "::1") {
-      progress("warning: listening on " + a->bind + ", not loopback only");
-    }
+    const Fault fault = fake_serve_fault(*a);
 
     snp::AmdAuthority authority(a->seed, a->key_cache.empty() ? default_key_cache() : a->key_cache);
     snp::FakeKdsOptions o;
-    o.server.bind_address = a->bind;
-    o.server.port = static_cast<std::uint16_t>(a->port);
-    o.server.threads = 2;
+    o.server = fake_server_options(*a);
     snp::FakeKds kds(authority, o);
-    kds.faults().set(*fault);
-    kds.faults().set_slow_delay(std::chrono::milliseconds(a->slow_ms));
+    arm_faults(kds, fault, *a);
 
     SignalGate gate;  // before start(): the server's threads inherit the blocked mask
     need(kds.start(), "kds serve");
     const std::string why = announce_and_wait(
-        gate, "fake KDS (seed \"" + a->seed + "\", fault " + std::string(fault_name(*fault)) + ")", kds.url(),
+        gate, "fake KDS (seed \"" + a->seed + "\", fault " + std::string(fault_name(fault)) + ")", kds.url(),
         {{"url", kds.url()},
          {"port", kds.port()},
          {"seed", a->seed},
-         {"fault", std::string(fault_name(*fault))}},
+         {"fault", std::string(fault_name(fault))}},
         a->duration);
     kds.stop();
     auto c = kds.counters();
