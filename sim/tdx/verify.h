@@ -137,7 +137,7 @@ struct QuotePck {
   SgxExtensions extensions;
   PckCa ca = PckCa::platform;
 };
-Result<QuotePck> quote_pck(const Quote& quote);
+Result<QuotePck> quote_pck(const Quote& quote, TdxChainCache* cache = nullptr);  // cache: shares the decode
 
 VerifyResult verify_quote(const Quote& quote, const VerifyOptions& opts);
 // Parses first; a parse error is the only failure.

@@ -425,8 +425,8 @@ bool VerifyResult::has(std::string_view code) const {
   return std::any_of(failures.begin(), failures.end(), [&](const Error& e) { return e.code == code; });
 }
 
-Result<QuotePck> quote_pck(const Quote& q) {
-  const auto d = decoded_pck(q, nullptr);
+Result<QuotePck> quote_pck(const Quote& q, TdxChainCache* cache) {
+  const auto d = decoded_pck(q, cache);
   if (!d->chain) return d->chain.error();
   if (!*d->ext) return d->ext->error();
   return QuotePck{*d->chain, **d->ext, ca_of((*d->chain)[1])};

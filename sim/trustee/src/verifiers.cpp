@@ -118,7 +118,8 @@ class TdxVerifier final : public Verifier {
     // The collateral is for the PCK's platform; its FMSPC and CA come from the quote's own chain.
     std::optional<tdx::CollateralSet> collateral;
     if (opts_.fetch_collateral) {
-      if (auto pck = tdx::quote_pck(*quote)) {  // else verify_quote names what is wrong with the chain
+      if (auto pck = tdx::quote_pck(
+              *quote, opts_.chain_cache.get())) {  // else verify_quote names what is wrong with the chain
         auto fetched = opts_.fetch_collateral(pck->extensions.fmspc, pck->ca);
         if (!fetched) return fetched.error();
         collateral = std::move(*fetched);
@@ -214,7 +215,7 @@ class AzTdxVtpmVerifier final : public Verifier {
     std::optional<tdx::CollateralSet> collateral;
     if (opts_.fetch_collateral) {
       if (auto quote = tdx::parse_quote(evidence->td_quote)) {
-        if (auto pck = tdx::quote_pck(*quote)) {
+        if (auto pck = tdx::quote_pck(*quote, opts_.chain_cache.get())) {
           auto fetched = opts_.fetch_collateral(pck->extensions.fmspc, pck->ca);
           if (!fetched) return fetched.error();
           collateral = std::move(*fetched);
