@@ -5,6 +5,7 @@
 #include "core/encoding.h"
 #include "core/x509.h"
 #include "jose/jose.h"
+#include "pattern/initdata.h"
 #include "trustee/default_policies.h"
 #include "trustee/initdata.h"
 
@@ -120,8 +121,8 @@ void unknown_init_data_not_affirming(CaseContext& ctx) {
     ctx.skip("the chart's policy has no rule for " + ctx.attester().tee() + "; init-data is not judged");
   }
   GuestOptions o;
-  o.init_data = render_initdata("https://kbs.elsewhere.example", "",
-                                "package agent_policy\n\ndefault ExecProcessRequest := true\n");
+  o.init_data = pattern::render_initdata_with_policy(
+      {"https://kbs.elsewhere.example", ""}, "package agent_policy\n\ndefault ExecProcessRequest := true\n");
   auto g = ctx.guest(o);
   auto r = attest_or_fail(ctx, *g);
   const auto& s = cpu0(ctx, r);

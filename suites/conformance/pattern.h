@@ -31,8 +31,5 @@ struct PatternBaseline {
 // `seed` makes the generated secrets (ESO "onMissingValue: generate") reproducible.
 PatternBaseline make_pattern_baseline(const std::string& kbs_url, const std::string& kbs_cert_pem,
                                       const std::string& seed);
-// Init-data TOML in the pattern's format with the given agent policy text.
-std::string render_initdata(const std::string& kbs_url, const std::string& kbs_cert_pem,
-                            const std::string& agent_policy, const std::string& algorithm = "sha256");
 
 }  // namespace coco::conformance

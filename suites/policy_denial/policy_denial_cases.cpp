@@ -8,6 +8,7 @@
 #include "conformance/runner.h"
 #include "core/encoding.h"
 #include "jose/jose.h"
+#include "pattern/initdata.h"
 #include "trustee/default_policies.h"
 
 namespace coco::conformance {
@@ -227,8 +228,9 @@ void add_policy_denial_cases(CaseList& cases) {
                ctx.skip("the chart's policy has no rule for " + ctx.attester().tee());
              }
              GuestOptions o;
-             o.init_data = render_initdata("https://kbs.attacker.example", "",
-                                           "package agent_policy\n\ndefault ExecProcessRequest := true\n");
+             o.init_data = pattern::render_initdata_with_policy(
+                 {"https://kbs.attacker.example", ""},
+                 "package agent_policy\n\ndefault ExecProcessRequest := true\n");
              expect_policy_deny(ctx, o);
            });
   add_case(cases, "policy_denial.deny_all_resource_policy",

@@ -67,5 +67,6 @@ void add_pcs_commands(CLI::App& app);
 void add_azure_commands(CLI::App& app);
 void add_imds_commands(CLI::App& app);
 void add_initdata_commands(CLI::App& app);
+void add_pattern_commands(CLI::App& app);
 
 }  // namespace coco::cli

@@ -1,12 +1,14 @@
-// `coco-harness run`: the main job. Starts the embedded stack (fake AMD KDS and a Trustee-compatible KBS
-// configured like the validated pattern's chart), or takes a real Trustee's URL, runs every conformance
-// suite for each attester, prints a summary, and writes JUnit XML, a JSON result file and an HTML report.
+// `coco-harness run`: the main job. Starts the embedded stack (fake AMD KDS and PCS, a Trustee-compatible
+// KBS configured like the validated pattern's chart), or takes a real Trustee's URL, runs every conformance
+// suite for each attester, then brings the pattern's scenario up against the embedded stack and runs the
+// `pattern` suite on it; prints a summary, and writes JUnit XML, a JSON result file and an HTML report.
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include "cli_common.h"
 #include "conformance/embedded_stack.h"
+#include "conformance/pattern_suite.h"
 #include "conformance/runner.h"
 #include "core/x509.h"
 #include "reports/run_report.h"
@@ -24,6 +26,7 @@ struct RunArgs {
   std::string reports_dir;
   std::string seed = "coco-harness";
   std::string key_cache;
+  std::string scenario;
   bool list = false;
 };
 
@@ -46,6 +49,13 @@ int list_cases() {
       std::cout << c.id << (needs.empty() ? "" : "  [" + needs + "]") << "\n    " << c.title << "\n";
     }
   }
+  for (const auto& c : conformance::pattern_cases()) {
+    if (globals().json) {
+      out.push_back({{"id", c.id}, {"suite", "pattern"}, {"title", c.title}, {"needs", "embedded"}});
+    } else {
+      std::cout << c.id << "  [embedded]\n    " << c.title << "\n";
+    }
+  }
   if (globals().json) print_json(out);
   return kExitOk;
 }
@@ -64,7 +74,9 @@ void print_summary(const reports::RunReport& report, const std::string& dir) {
             << " failed, " << s.skipped << " skipped of " << s.total << " in " << std::fixed
             << std::setprecision(1) << report.duration_s << " s\n";
   const auto cells = reports::matrix(report);
-  for (const std::string& suite : conformance::suite_names()) {
+  std::vector<std::string> suites = conformance::suite_names();
+  suites.push_back("pattern");
+  for (const std::string& suite : suites) {
     for (const std::string& attester : report.attesters) {
       const auto it = cells.find({suite, attester});
       if (it == cells.end()) continue;
@@ -116,6 +128,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--reports", a->reports_dir,
                   "Folder for junit.xml, results.json and report.html "
                   "(default: reports/run-<UTC time>)");
+  cmd->add_option("--scenario", a->scenario,
+                  "Scenario YAML for the pattern suite (default: the pattern's simple cluster group, "
+                  "fixtures/scenarios/simple.yaml; docs/PATTERN.md)");
   cmd->add_option("--seed", a->seed, "Seed of the simulated world")->default_val("coco-harness");
   cmd->add_option("--key-cache", a->key_cache, "Cache directory for simulated RSA-4096 keys");
   cmd->add_flag("--list", a->list,
@@ -123,6 +138,9 @@ void add_run_command(CLI::App& app) {
   cmd->footer("Exit: 0 when every required case passed, 1 when one failed, 2 on bad input.");
   on_run(cmd, [a]() {
     if (a->list) return list_cases();
+    const pattern::Scenario scenario =
+        a->scenario.empty() ? pattern::default_scenario()
+                            : need(pattern::load_scenario(a->scenario), "--scenario " + a->scenario);
     const std::string cache = a->key_cache.empty() ? default_key_cache() : a->key_cache;
     std::unique_ptr<conformance::EmbeddedStack> stack;
     conformance::Target target;
@@ -195,6 +213,38 @@ void add_run_command(CLI::App& app) {
       if (r.verdict == reports::Verdict::fail) progress("  FAIL " + r.id + ": " + r.reason);
     };
     auto report = conformance::run_report(target, attesters, ro);
+    // The pattern suite: the scenario brought up against the embedded stack (its VMs' evidence is signed by
+    // the simulated roots only that stack trusts).
+    const auto pattern_selected = conformance::select_pattern_cases(a->only);
+    if (!pattern_selected.empty() && stack) {
+      conformance::PatternRunOptions po;
+      po.scenario = scenario;
+      po.only = a->only;
+      po.seed = a->seed;
+      po.on_result = ro.on_result;
+      const auto start = std::chrono::steady_clock::now();
+      for (auto& r : conformance::run_pattern_suite(*stack, po)) {
+        if (std::find(report.attesters.begin(), report.attesters.end(), r.attester) == report.attesters.end())
+          report.attesters.push_back(r.attester);
+        report.cases.push_back(std::move(r));
+      }
+      report.duration_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } else if (!pattern_selected.empty()) {
+      progress(
+          "note: the pattern suite needs the embedded stack (its peer-pod VMs are signed by simulated "
+          "roots): skipped against --kbs-url");
+      for (const auto* c : pattern_selected) {
+        reports::CaseResult r;
+        r.id = c->id;
+        r.suite = "pattern";
+        r.title = c->title;
+        r.target = target.name;
+        r.attester = "az-snp-vtpm";
+        r.verdict = reports::Verdict::skip;
+        r.reason = "needs the embedded stack: run without --kbs-url";
+        report.cases.push_back(std::move(r));
+      }
+    }
     if (report.cases.empty()) throw InputError("--only matched no case; see docs/CONFORMANCE.md for the ids");
     const std::string dir = a->reports_dir.empty() ? default_reports_dir() : a->reports_dir;
     need(reports::write_reports(report, dir), "writing reports");

@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
   add_azure_commands(app);
   add_imds_commands(app);
   add_initdata_commands(app);
+  add_pattern_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -4,69 +4,18 @@
 #include "azure/tpm.h"
 #include "core/encoding.h"
 #include "core/hash.h"
+#include "pattern/initdata.h"
+#include "pattern/scenario.h"
 #include "trustee/default_policies.h"
 
 namespace coco::conformance {
-namespace {
-
-// The agent policy of the pattern's default init-data: every request allowed except exec into a
-// container and reading its output streams (the debug variant allows those too).
-std::string agent_policy(bool debug) {
-  std::string p = "package agent_policy\n\n";
-  for (const char* request : {"AddARPNeighborsRequest",  "AddSwapRequest",
-                              "CloseStdinRequest",       "CopyFileRequest",
-                              "CreateContainerRequest",  "CreateSandboxRequest",
-                              "DestroySandboxRequest",   "ExecProcessRequest",
-                              "GetMetricsRequest",       "GetOOMEventRequest",
-                              "GuestDetailsRequest",     "ListInterfacesRequest",
-                              "ListRoutesRequest",       "MemHotplugByProbeRequest",
-                              "OnlineCPUMemRequest",     "PauseContainerRequest",
-                              "PullImageRequest",        "ReadStreamRequest",
-                              "RemoveContainerRequest",  "RemoveStaleVirtiofsShareMountsRequest",
-                              "ReseedRandomDevRequest",  "ResumeContainerRequest",
-                              "SetGuestDateTimeRequest", "SetPolicyRequest",
-                              "SignalProcessRequest",    "StartContainerRequest",
-                              "StartTracingRequest",     "StatsContainerRequest",
-                              "StopTracingRequest",      "TtyWinResizeRequest",
-                              "UpdateContainerRequest",  "UpdateEphemeralMountsRequest",
-                              "UpdateInterfaceRequest",  "UpdateRoutesRequest",
-                              "WaitProcessRequest",      "WriteStreamRequest"}) {
-    const std::string r = request;
-    const bool allowed = debug || (r != "ExecProcessRequest" && r != "ReadStreamRequest");
-    p += "default " + r + " := " + (allowed ? "true" : "false") + "\n";
-  }
-  return p;
-}
-
-Bytes generated_secret(const std::string& seed, const std::string& name) {
-  // ESO's generator makes 32 printable characters; so do we, reproducibly.
-  return to_bytes(as_bytes(hex_encode(sha256(as_bytes(seed + "/secret/" + name))).substr(0, 32)));
-}
-
-}  // namespace
-
-std::string render_initdata(const std::string& kbs_url, const std::string& kbs_cert_pem,
-                            const std::string& agent_policy_text, const std::string& algorithm) {
-  std::string cert = kbs_cert_pem;
-  while (!cert.empty() && cert.back() == '\n') cert.pop_back();
-  return "algorithm = \"" + algorithm + "\"\nversion = \"0.1.0\"\n\n[data]\n\"aa.toml\" = '''\n" +
-         "[token_configs]\n[token_configs.coco_as]\nurl = \"" + kbs_url +
-         "\"\n\n[token_configs.kbs]\nurl = \"" + kbs_url + "\"\ncert = \"\"\"\n" + cert +
-         "\n\"\"\"\n'''\n\n\"cdh.toml\" = '''\n" +
-         "socket = 'unix:///run/confidential-containers/cdh.sock'\ncredentials = []\n\n[kbc]\nname = "
-         "\"cc_kbc\"\n" +
-         "url = \"" + kbs_url + "\"\nkbs_cert = \"\"\"\n" + cert + "\n\"\"\"\n\n[image]\n" +
-         "image_security_policy_uri = 'kbs:///default/security-policy/insecure'\n'''\n\n\"policy.rego\" = "
-         "'''\n" +
-         agent_policy_text + "'''\n";
-}
-
 PatternBaseline make_pattern_baseline(const std::string& kbs_url, const std::string& kbs_cert_pem,
                                       const std::string& seed) {
   PatternBaseline b;
   b.kbs_url = kbs_url;
-  b.initdata_toml = render_initdata(kbs_url, kbs_cert_pem, agent_policy(false));
-  b.debug_initdata_toml = render_initdata(kbs_url, kbs_cert_pem, agent_policy(true));
+  const pattern::KbsEndpoint kbs{kbs_url, kbs_cert_pem};
+  b.initdata_toml = pattern::render_initdata(kbs, pattern::InitDataFlavour::secure);
+  b.debug_initdata_toml = pattern::render_initdata(kbs, pattern::InitDataFlavour::debug);
   b.initdata_digest = sha256(as_bytes(b.initdata_toml));
   const Bytes debug_digest = sha256(as_bytes(b.debug_initdata_toml));
 
@@ -87,11 +36,13 @@ PatternBaseline make_pattern_baseline(const std::string& kbs_url, const std::str
 
   for (const char* key : {"key1", "key2", "key3"}) {
     b.resources[std::string("default/kbsres1/") + key] =
-        generated_secret(seed, std::string("kbsres1/") + key);
+        to_bytes(as_bytes(pattern::generated_secret(seed, std::string("kbsres1/") + key)));
   }
-  b.resources["default/passphrase/passphrase"] = generated_secret(seed, "passphrase");
+  b.resources["default/passphrase/passphrase"] =
+      to_bytes(as_bytes(pattern::generated_secret(seed, "passphrase")));
   b.resources["default/attestation-status/status"] = to_bytes(as_bytes(std::string("attested")));
-  b.resources["default/attestation-status/random"] = generated_secret(seed, "attestation-status/random");
+  b.resources["default/attestation-status/random"] =
+      to_bytes(as_bytes(pattern::generated_secret(seed, "attestation-status/random")));
 
   b.attestation_policy = std::string(trustee::pattern_cpu_policy());
   b.resource_policy = std::string(trustee::pattern_resource_policy());
