@@ -4,8 +4,11 @@
 
 #include "azure/tpm.h"
 #include "conformance/pattern_suite.h"
+#include "core/crypto.h"
 #include "core/encoding.h"
 #include "core/hash.h"
+#include "guest/sealed_secret.h"
+#include "jose/jose.h"
 #include "pattern/initdata.h"
 
 namespace coco::conformance {
@@ -272,6 +275,44 @@ void add_pattern_cases(PatternCaseList& cases) {
                    "key3 arrived although the VM has no outbound route");
       },
       [](pattern::Scenario& s) { s.nat_gateway = false; });
+
+  add(cases, "sealed_secret_env",
+      "a sealed vault secret in a pod's environment is unsealed inside the VM (the KBS's key3, signature "
+      "checked)",
+      [](PatternContext& ctx) {
+        // As CAA's e2e does it: the signing JWK in the KBS, the sealed string in a Kubernetes Secret.
+        const Key signing =
+            ec_key_from_seed(Curve::p256, as_bytes(std::string("pattern-sealed")), "signing-key");
+        ctx.need(
+            ctx.deployment().set_secret("signing-key", "sealed-secret", jose::public_jwk(signing).dump()),
+            "storing the signing key");
+        const std::string sealed =
+            ctx.need(guest::seal_secret(guest::vault_payload("kbs:///default/kbsres1/key3"), signing,
+                                        "kbs:///default/signing-key/sealed-secret"),
+                     "sealing");
+        pattern::Secret secret;
+        secret.meta.name = "sealed-secret";
+        secret.meta.ns = kHello;
+        secret.data["secret"] = sealed;
+        ctx.cluster().apply(secret);
+        ctx.create(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sealed\n  namespace: hello-openshift\n"
+            "  annotations: {coco.io/initdata-configmap: debug-initdata}\nspec:\n  runtimeClassName: "
+            "kata-remote\n"
+            "  containers:\n    - name: app\n      image: ubi\n      env:\n        - name: PROTECTED_SECRET\n"
+            "          valueFrom: {secretKeyRef: {name: sealed-secret, key: secret}}\n");
+        ctx.running(kHello, "sealed");
+        const auto r = ctx.exec(kHello, "sealed", {"printenv", "PROTECTED_SECRET"});
+        ctx.expect(r.out == ctx.deployment().secrets().at("default/kbsres1/key3") + "\n",
+                   "PROTECTED_SECRET is \"" + r.out + "\", not key3");
+        // A runc pod gets the sealed string as it is: only the CDH can unseal it.
+        ctx.create(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: plain\n  namespace: hello-openshift\nspec:\n"
+            "  containers:\n    - name: app\n      image: ubi\n      env:\n        - name: PROTECTED_SECRET\n"
+            "          valueFrom: {secretKeyRef: {name: sealed-secret, key: secret}}\n");
+        const auto plain = ctx.exec(kHello, "plain", {"printenv", "PROTECTED_SECRET"});
+        ctx.expect(plain.out == sealed + "\n", "the runc pod saw something other than the sealed string");
+      });
 
   add(cases, "aa_token",
       "the attestation agent in insecure-policy returns a KBS token (curl /aa/token?token_type=kbs)",

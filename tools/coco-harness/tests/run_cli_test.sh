@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `coco-harness run` as the README runs it: the embedded stack, every suite for every attester, the summary
-# and the three reports; exit codes and JSON output.
+# `coco-harness run` as the README runs it: the embedded stack, every suite for every attester, the pattern
+# suite on the default scenario, the summary and the three reports; exit codes and JSON output.
 # Usage: run_cli_test.sh <coco-harness binary> <key cache dir>
 set -uo pipefail
 bin=$1 cache=$2
@@ -23,6 +23,8 @@ grep -q '<testsuites name="coco-harness"' "$dir/junit.xml" && ok || bad "junit.x
 grep -q 'id="matrix"' "$dir/report.html" && ok || bad "report.html has no matrix"
 grep -q '"ok": true' "$dir/results.json" && ok || bad "results.json summary is not ok"
 grep -q '^\[[0-9]*/[0-9]*\] policy_denial \[snp\]' err.txt && ok || bad "no progress lines: $(head -3 err.txt)"
+grep -q '^  pattern  *az-snp-vtpm  *[0-9]* passed, 0 failed' out.txt && ok || bad "no pattern suite row in the summary"
+grep -q '"id": "pattern.kbs_access_reads_key3"' "$dir/results.json" && ok || bad "results.json has no pattern cases"
 n=$(grep -c '"id": "policy_denial\.' "$dir/results.json")
 [ "$n" -ge 60 ] && ok || bad "only $n policy_denial results (sample + snp)"
 
