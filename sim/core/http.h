@@ -75,6 +75,9 @@ struct Url {
 };
 // Absolute http(s) URLs only; fragments are dropped; userinfo is rejected. Error: http.bad_url.
 Result<Url> parse_url(std::string_view url);
+// The reason phrase of an HTTP status ("Not Found"), as servers send it and clients print it; "" when
+// unknown.
+std::string_view status_reason(int status);
 
 struct TlsServerConfig {
   std::string cert_pem;  // the server certificate, optionally followed by its chain

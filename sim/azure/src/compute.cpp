@@ -86,45 +86,6 @@ std::string utc_timestamp(const char* format) {
   return buf;
 }
 
-std::string status_text(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Payload Too Large";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "";
-  }
-}
-
 Error wrap(Error e, std::string_view prefix) {
   e.message = std::string(prefix) + ": " + e.message;
   return e;
@@ -1192,7 +1153,7 @@ Result<std::string> AzureComputeClient::bearer() {
     if (auto d = str_at(body, {"error_description"})) detail += ": " + snippet(*d, 400);
     return make_error("azure.compute_auth_failed", prefix + ": RESPONSE " + std::to_string(r->status) + ": " +
                                                        std::to_string(r->status) + " " +
-                                                       status_text(r->status) + detail);
+                                                       std::string(status_reason(r->status)) + detail);
   }
   auto token = str_at(body, {"access_token"});
   const json* expires = node_at(body, {"expires_in"});
@@ -1241,7 +1202,8 @@ Error AzureComputeClient::response_error(std::string_view method, const std::str
   // (or "ERROR CODE UNAVAILABLE"), then the body; here on one line with the body's message.
   const std::string where = url.substr(0, url.find('?'));
   std::string text = std::string(method) + " " + where + ": RESPONSE " + std::to_string(response.status) +
-                     ": " + std::to_string(response.status) + " " + status_text(response.status) + ": " +
+                     ": " + std::to_string(response.status) + " " +
+                     std::string(status_reason(response.status)) + ": " +
                      (code.empty() ? std::string("ERROR CODE UNAVAILABLE") : "ERROR CODE: " + code);
   if (!message.empty()) {
     text += ": " + message;

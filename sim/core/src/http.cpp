@@ -868,4 +868,11 @@ std::uint16_t FakeService::port() const {
   return server_->port();
 }
 
+std::string_view status_reason(int status) {
+  if (status < 100 || status > 999) return "";
+  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+  if (reason == "<unknown-status>") return "";
+  return {reason.data(), reason.size()};
+}
+
 }  // namespace coco

@@ -23,58 +23,15 @@
 namespace coco::guest {
 namespace {
 
+using test_world::kInsecureKbsConfigToml;
+using test_world::Tls;
+using test_world::tls;
+
 using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr const char* kResource = "default/kbsres1/key3";
 constexpr const char* kSecret = "res1val3";
-
-constexpr const char* kKbsConfigToml = R"([http_server]
-sockets = ["127.0.0.1:8080"]
-insecure_http = false
-worker_count = 2
-
-[admin]
-authorization_mode = "InsecureAllowAll"
-
-[attestation_token]
-insecure_header_jwk = true
-
-[attestation_service]
-type = "coco_as_builtin"
-
-[[plugins]]
-name = "resource"
-storage_backend_type = "kvstorage"
-)";
-
-struct Tls {
-  TlsServerConfig server;
-  std::string ca_pem;
-};
-
-const Tls& tls() {
-  static Tls t = [] {
-    const Key key = jose::generate_ec_key(Curve::p256);
-    CertSpec spec;
-    spec.subject = {{"CN", "127.0.0.1"}};
-    spec.serial = {0x02};
-    spec.not_before = std::chrono::system_clock::now() - 24h;
-    spec.not_after = std::chrono::system_clock::now() + 24h;
-    spec.subject_key = key;
-    spec.extensions = {{"basicConstraints", false, {}, "critical,CA:TRUE"},
-                       {"subjectAltName", false, {}, "IP:127.0.0.1"},
-                       {"subjectKeyIdentifier", false, {}, "hash"}};
-    auto cert = build_cert(spec, key, SigAlg::ecdsa_sha256);
-    if (!cert) throw std::runtime_error(cert.error().message);
-    Tls out;
-    out.server.cert_pem = cert->pem();
-    out.server.key_pem = private_key_to_pem(key);
-    out.ca_pem = out.server.cert_pem;
-    return out;
-  }();
-  return t;
-}
 
 // The pattern's init-data files, pointing at `url` with the KBS's certificate.
 std::map<std::string, std::string> initdata_files(const std::string& url) {
@@ -98,7 +55,7 @@ std::string initdata_toml(const std::string& url) {
 class ApiServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto config = trustee::parse_kbs_config(kKbsConfigToml);
+    auto config = trustee::parse_kbs_config(kInsecureKbsConfigToml);
     ASSERT_TRUE(config) << config.error().message;
     trustee::KbsOptions o;
     o.config = *config;

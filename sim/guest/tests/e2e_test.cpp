@@ -22,64 +22,19 @@
 namespace coco::guest {
 namespace {
 
+using test_world::kInsecureKbsConfigToml;
+using test_world::Tls;
+using test_world::tls;
+
 using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr const char* kResource = "default/kbsres1/key1";
 constexpr const char* kSecret = "a very secret value\n";
 
-constexpr const char* kKbsConfigToml = R"([http_server]
-sockets = ["127.0.0.1:8080"]
-insecure_http = false
-worker_count = 2
-
-[admin]
-authorization_mode = "InsecureAllowAll"
-
-[attestation_token]
-insecure_header_jwk = true
-
-[attestation_service]
-type = "coco_as_builtin"
-
-[[plugins]]
-name = "resource"
-storage_backend_type = "kvstorage"
-)";
-
-struct Tls {
-  TlsServerConfig server;
-  std::string ca_pem;  // the self-signed certificate itself
-};
-
-Tls make_tls(const std::string& label) {
-  const Key key = jose::generate_ec_key(Curve::p256);
-  CertSpec spec;
-  spec.subject = {{"CN", "127.0.0.1"}};
-  spec.serial = {0x01};
-  spec.not_before = std::chrono::system_clock::now() - 24h;
-  spec.not_after = std::chrono::system_clock::now() + 24h;
-  spec.subject_key = key;
-  spec.extensions = {{"basicConstraints", false, {}, "critical,CA:TRUE"},
-                     {"subjectAltName", false, {}, "IP:127.0.0.1"},
-                     {"subjectKeyIdentifier", false, {}, "hash"}};
-  auto cert = build_cert(spec, key, SigAlg::ecdsa_sha256);
-  EXPECT_TRUE(cert) << label << ": " << cert.error().message;
-  Tls t;
-  t.server.cert_pem = cert ? cert->pem() : "";
-  t.server.key_pem = private_key_to_pem(key);
-  t.ca_pem = t.server.cert_pem;
-  return t;
-}
-
-const Tls& tls() {
-  static Tls t = make_tls("kbs");
-  return t;
-}
-
 class KbsE2E : public ::testing::Test {
  protected:
-  void SetUp() override { start(kKbsConfigToml); }
+  void SetUp() override { start(kInsecureKbsConfigToml); }
   void TearDown() override {
     if (kbs_) kbs_->stop();
   }
@@ -310,7 +265,7 @@ TEST_F(KbsE2E, PassportModeWithBearerToken) {
 
 TEST_F(KbsE2E, WrongCaIsATransportError) {
   auto o = options();
-  o.ca_pem = make_tls("other").ca_pem;
+  o.ca_pem = test_world::make_loopback_tls().ca_pem;
   KbsClient client(o, make_sample_provider());
   auto r = client.auth();
   ASSERT_FALSE(r);
@@ -410,7 +365,7 @@ class KbsE2EAuthenticatedAdmin : public KbsE2E {
     std::filesystem::create_directories(dir);
     pem_path_ = dir / "admin.pem";
     std::ofstream(pem_path_) << public_key_to_pem(admin_key_);
-    std::string toml = kKbsConfigToml;
+    std::string toml = kInsecureKbsConfigToml;
     const auto pos = toml.find("[admin]\nauthorization_mode = \"InsecureAllowAll\"\n");
     ASSERT_NE(pos, std::string::npos);
     toml.replace(pos, std::string("[admin]\nauthorization_mode = \"InsecureAllowAll\"\n").size(),

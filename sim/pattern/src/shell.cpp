@@ -57,29 +57,6 @@ Result<std::vector<Word>> split_words(const std::string& s) {
   return words;
 }
 
-std::string status_text(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "";
-  }
-}
-
 std::string host_port_of(const std::string& url) {
   auto u = parse_url(url);
   if (!u) return url;
@@ -197,7 +174,7 @@ ShellResult wget(const std::vector<std::string>& args, ShellEnvironment& env) {
     return {8, "",
             quiet ? ""
                   : "wget: server returned error: HTTP/1.1 " + std::to_string(r.status) + " " +
-                        status_text(r.status) + "\n"};
+                        std::string(status_reason(r.status)) + "\n"};
   }
   if (output == "-") return {0, r.body, ""};
   std::string file = output;
