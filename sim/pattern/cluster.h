@@ -94,9 +94,11 @@ class Cluster {
   // The manifest as admitted (with Kyverno's annotation).
   std::optional<Pod> pod_manifest(const std::string& ns, const std::string& name) const;
 
-  // `oc exec <pod> -c <container> -- args...`. Error: pattern.no_such_pod / pattern.no_such_container.
+  // `oc exec <pod> -c <container> -- args...`, with `-i` when `stdin_data` is given (the runtime writes it
+  // with WriteStreamRequest). Error: pattern.no_such_pod / pattern.no_such_container.
   Result<ExecResult> exec(const std::string& ns, const std::string& pod, const std::string& container,
-                          const std::vector<std::string>& args);
+                          const std::vector<std::string>& args,
+                          const std::optional<std::string>& stdin_data = std::nullopt);
   // A file in the pod's shared volumes (emptyDir), e.g. kbs-access's /output/kbsres1.txt.
   Result<std::string> read_file(const std::string& ns, const std::string& pod, const std::string& path) const;
   Podvm* podvm(const std::string& ns, const std::string& pod);

@@ -314,6 +314,17 @@ void add_pattern_cases(PatternCaseList& cases) {
         ctx.expect(plain.out == sealed + "\n", "the runc pod saw something other than the sealed string");
       });
 
+  add(
+      cases, "slow_provisioning",
+      "VMs that take a while to provision still become running pods (CAA polls until Succeeded)",
+      [](PatternContext& ctx) {
+        ctx.running(kKbsAccess, "secure");
+        const std::string got = kbs_access_file(ctx);
+        ctx.expect(got == ctx.deployment().secrets().at("default/kbsres1/key3"),
+                   "kbsres1.txt holds \"" + got + "\"");
+      },
+      [](pattern::Scenario& s) { s.provisioning_delay_ms = 300; });
+
   add(cases, "aa_token",
       "the attestation agent in insecure-policy returns a KBS token (curl /aa/token?token_type=kbs)",
       [](PatternContext& ctx) {

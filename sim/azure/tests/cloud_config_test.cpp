@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
 
 namespace coco::azure {
 namespace {
@@ -144,9 +143,17 @@ TEST(CloudConf, SimulatedClusterLooksLikeOpenShift) {
   EXPECT_EQ(c.security_group_name, "coco-abc12-nsg");
   EXPECT_EQ(c.route_table_name, "coco-abc12-node-routetable");
   EXPECT_EQ(c.location, "westeurope");
-  const std::regex guid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
-  EXPECT_TRUE(std::regex_match(c.tenant_id, guid)) << c.tenant_id;
-  EXPECT_TRUE(std::regex_match(c.subscription_id, guid)) << c.subscription_id;
+  // A version-4 GUID: 8-4-4-4-12 lower-case hex, version nibble 4, variant 8..b.
+  auto is_guid = [](const std::string& g) {
+    if (g.size() != 36 || g[14] != '4' || std::string("89ab").find(g[19]) == std::string::npos) return false;
+    for (std::size_t i = 0; i < g.size(); ++i) {
+      const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+      if (dash ? g[i] != '-' : std::string("0123456789abcdef").find(g[i]) == std::string::npos) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(is_guid(c.tenant_id)) << c.tenant_id;
+  EXPECT_TRUE(is_guid(c.subscription_id)) << c.subscription_id;
   EXPECT_NE(c.tenant_id, c.subscription_id);
   // Same seed, same cluster; another seed, another subscription.
   EXPECT_EQ(simulated_cloud_conf("coco-abc12", "westeurope", "seed-1").subscription_id, c.subscription_id);

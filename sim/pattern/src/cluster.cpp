@@ -262,6 +262,12 @@ void Cluster::run_containers(PodRecord& rec) {
         block(c, init, st.error());
         return false;
       }
+      if (auto st =
+              rec.vm->agent_policy().check("StartContainerRequest", guest::start_container_request(c.name));
+          !st) {
+        block(c, init, st.error());
+        return false;
+      }
     }
     auto env = container_env(rec, c);
     if (!env) {
@@ -347,7 +353,8 @@ std::optional<Pod> Cluster::pod_manifest(const std::string& ns, const std::strin
 }
 
 Result<ExecResult> Cluster::exec(const std::string& ns, const std::string& name, const std::string& container,
-                                 const std::vector<std::string>& args) {
+                                 const std::vector<std::string>& args,
+                                 const std::optional<std::string>& stdin_data) {
   PodRecord* rec = find(ns, name);
   if (!rec)
     return Error{"pattern.no_such_pod", "Error from server (NotFound): pods \"" + name + "\" not found"};
@@ -373,6 +380,16 @@ Result<ExecResult> Cluster::exec(const std::string& ns, const std::string& name,
       result.exit_code = 1;
       result.err = guest::exec_error_as_user_sees_it(opts_.cri, st.error(), exec_id);
       return result;
+    }
+    // `oc exec -i`: the runtime writes stdin into the process; a policy denying WriteStreamRequest fails it.
+    if (stdin_data) {
+      if (auto st = rec->vm->agent_policy().check("WriteStreamRequest",
+                                                  guest::write_stream_request(c->name, exec_id, *stdin_data));
+          !st) {
+        result.exit_code = 1;
+        result.err = guest::exec_error_as_user_sees_it(opts_.cri, st.error(), exec_id);
+        return result;
+      }
     }
     // The runtime then reads the process's output; a policy that denies ReadStreamRequest gets none.
     stream_output = static_cast<bool>(

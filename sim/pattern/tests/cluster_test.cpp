@@ -106,6 +106,24 @@ TEST(Cluster, ExecDeniedAsOcExecShowsIt) {
             "PermissionDenied desc = ExecProcessRequest is blocked by policy: ");
 }
 
+TEST(Cluster, ExecWithStdinDeniedByWriteStream) {
+  // An allow-listed command passes ExecProcessRequest; with `oc exec -i` its stdin needs WriteStreamRequest,
+  // which the secure policy denies.
+  World w;
+  ASSERT_EQ(w.create("secure", "").phase, "Running");
+  const std::vector<std::string> curl = {
+      "curl", "http://127.0.0.1:8006/cdh/resource/default/attestation-status/status"};
+  auto r = w.cluster->exec("hello-openshift", "secure", "", curl, std::string("input"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.value().exit_code, 1);
+  EXPECT_EQ(r.value().err,
+            "error: Internal error occurred: error executing command in container: rpc error: code = "
+            "PermissionDenied desc = WriteStreamRequest is blocked by policy: ");
+  r = w.cluster->exec("hello-openshift", "secure", "", curl);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.value().err.find("blocked by policy"), std::string::npos) << r.value().err;
+}
+
 TEST(Cluster, RuncPodExecRunsAndPeerPodDebugPolicyAllows) {
   World w;
   ASSERT_EQ(w.create("standard", "", "").phase, "Running");
