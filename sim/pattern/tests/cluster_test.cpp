@@ -227,6 +227,34 @@ TEST(Cluster, UserDataTooLargeMessage) {
   EXPECT_EQ(st.value().message, kSandboxFailed + std::string("base64 encoded userData is greater than 64KB"));
 }
 
+TEST(Cluster, InitDataAnnotationThatDoesNotDecode) {
+  World w;
+  Pod p;
+  p.meta.name = "bad";
+  p.meta.ns = "hello-openshift";
+  // base64 of "not gzip": accepted as the older pattern's plain base64 TOML, then not TOML inside the VM,
+  // whose agent never answers.
+  p.meta.annotations = {{std::string(kInitDataAnnotation), "bm90IGd6aXA="}};
+  p.runtime_class = "kata-remote";
+  p.containers = {Container{"app", "img", {}, {}, {}}};
+  auto st = w.cluster->create_pod(p);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st.value().phase, "Failed");
+  EXPECT_EQ(
+      st.value().message,
+      "Failed to create pod sandbox: rpc error: code = Unknown desc = error running agent proxy: "
+      "process-user-data: init-data is not valid TOML at line 1, column 5: Error while parsing key-value "
+      "pair: expected '=', saw 'g'");
+  p.meta.name = "bad2";
+  p.meta.annotations = {{std::string(kInitDataAnnotation), "%%%"}};
+  st = w.cluster->create_pod(p);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st.value().message,
+            "Failed to create pod sandbox: rpc error: code = Unknown desc = error decoding initdata: "
+            "init-data value "
+            "is not base64 (expected the output of `gzip | base64 -w0`)");
+}
+
 TEST(Cluster, AdmissionAndRestart) {
   World w;
   Pod p;
