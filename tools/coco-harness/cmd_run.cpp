@@ -100,11 +100,12 @@ void print_summary(const reports::RunReport& report, const std::string& dir) {
 
 void add_run_command(CLI::App& app) {
   auto a = std::make_shared<RunArgs>();
-  auto* cmd = app.add_subcommand("run",
-                                 "Run the conformance suites (attestation, secret_release, policy_denial, "
-                                 "protocol): against the embedded "
-                                 "stack configured like the validated pattern's Trustee chart, or with "
-                                 "--kbs-url against a real Trustee");
+  auto* cmd =
+      app.add_subcommand("run",
+                         "Run the conformance suites (attestation, secret_release, policy_denial, "
+                         "protocol) against the embedded stack configured like the validated pattern's "
+                         "Trustee chart, or with --kbs-url against a real Trustee; then bring the simulated "
+                         "pattern up (the default scenario or --scenario) and run the pattern suite on it");
   cmd->add_option("--kbs-url", a->kbs_url,
                   "A real KBS, e.g. https://kbs.apps.example.com (default: the embedded stack)");
   cmd->add_option("--ca-cert", a->ca_cert, "PEM certificate the KBS's HTTPS chains to (with --kbs-url)");
@@ -113,8 +114,10 @@ void add_run_command(CLI::App& app) {
       "PEM private key of the KBS admin (with --kbs-url); without it, cases that change policies, "
       "reference values or secrets skip. With it the suites install the pattern baseline: use a test "
       "Trustee");
-  cmd->add_option("--attester", a->attesters,
-                  "Evidence source(s): sample, snp (simulated SEV-SNP); default: all")
+  cmd->add_option(
+         "--attester", a->attesters,
+         "Evidence source(s) for the conformance suites: sample, snp, tdx (simulated bare-metal SEV-SNP "
+         "and TDX), az-snp-vtpm, az-tdx-vtpm (simulated Azure confidential VMs); default: all")
       ->check(CLI::IsMember(conformance::attester_names()));
   cmd->add_option("--only", a->only,
                   "Run only these case ids, or every id under a prefix ending in '.' "
