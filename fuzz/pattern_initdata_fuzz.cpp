@@ -6,8 +6,7 @@
 //     success the digests have their fixed sizes, the TOML digests to them, and in_reference_values is set
 //     exactly when reference values were given;
 //   the input's first byte picks a wrapping so YAML and TOML paths are reached from small seeds too.
-// Nothing may throw or crash. Not built by fuzz/CMakeLists.txt yet: build with
-//   clang++ -std=c++20 -fsanitize=fuzzer,address -Isim fuzz/pattern_initdata_fuzz.cpp <coco_pattern and deps>
+// Nothing may throw or crash.
 #include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
