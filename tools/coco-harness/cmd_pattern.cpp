@@ -12,6 +12,7 @@
 #include <iomanip>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cli_common.h"
@@ -126,11 +127,33 @@ void add_up(CLI::App& group) {
             std::lock_guard lock(mu);
             return HttpResponse::json(200, deployment->status().dump());
           }
+          if (req.method == "POST" && req.target == "/exec") {
+            const nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
+            if (!j.is_object() || !j.contains("pod") || !j["pod"].is_string() || !j.contains("args") ||
+                !j["args"].is_array())
+              return HttpResponse::json(
+                  400, R"({"error":"expected {namespace, pod, container, args[], stdin?}"})");
+            std::vector<std::string> args;
+            for (const auto& x : j["args"]) {
+              if (!x.is_string()) return HttpResponse::json(400, R"({"error":"args must be strings"})");
+              args.push_back(x.get<std::string>());
+            }
+            std::optional<std::string> input;
+            if (j.contains("stdin") && j["stdin"].is_string()) input = j["stdin"].get<std::string>();
+            std::lock_guard lock(mu);
+            auto r = deployment->cluster().exec(j.value("namespace", "default"), j["pod"].get<std::string>(),
+                                                j.value("container", ""), args, input);
+            if (!r) return HttpResponse::json(404, nlohmann::json{{"error", r.error().message}}.dump());
+            return HttpResponse::json(200, nlohmann::json{{"exit_code", r.value().exit_code},
+                                                          {"out", r.value().out},
+                                                          {"err", r.value().err}}
+                                               .dump());
+          }
           if (req.method == "POST" && req.target == "/down") {
             kill(getpid(), SIGTERM);  // taken by the gate's wait below
             return HttpResponse::json(202, R"({"stopping":true})");
           }
-          return HttpResponse::text(404, "GET /status or POST /down\n");
+          return HttpResponse::text(404, "GET /status, POST /exec or POST /down\n");
         },
         {});
     need(control.start(), "starting the control API");
@@ -187,6 +210,51 @@ void add_status(CLI::App& group) {
   });
 }
 
+struct ExecArgs {
+  std::string state, ns = "default", pod, container, stdin_file;
+  std::vector<std::string> args;
+};
+
+void add_exec(CLI::App& group) {
+  auto a = std::make_shared<ExecArgs>();
+  auto* cmd = group.add_subcommand("exec",
+                                   "Run a command in a pod of the running simulated pattern, as `oc exec` "
+                                   "does: through the Kata agent and its "
+                                   "init-data policy for peer pods (denials look as oc prints them)");
+  cmd->add_option("-n,--namespace", a->ns, "The pod's namespace")->default_val("default");
+  cmd->add_option("pod", a->pod, "Pod name")->required();
+  cmd->add_option("-c,--container", a->container, "Container (default: the first)");
+  cmd->add_option("-i,--stdin-file", a->stdin_file, "Send this file as the command's stdin (oc exec -i)");
+  cmd->add_option("--state", a->state,
+                  "State file `pattern up` wrote (default: " + default_state_file() + ")");
+  cmd->add_option("args", a->args, "The command and its arguments, after --")->required();
+  cmd->footer(
+      "Example: coco-harness pattern exec -n hello-openshift secure -- ls /\n"
+      "         coco-harness pattern exec -n hello-openshift insecure-policy -- \\\n"
+      "             curl -s http://127.0.0.1:8006/cdh/resource/default/kbsres1/key1\n"
+      "Exit: 0 when the command succeeded, 1 when it failed or the policy denied it, 2 on bad input.");
+  on_run(cmd, [a]() {
+    const nlohmann::json st = read_state(a->state.empty() ? default_state_file() : a->state);
+    nlohmann::json body = {
+        {"namespace", a->ns}, {"pod", a->pod}, {"container", a->container}, {"args", a->args}};
+    if (!a->stdin_file.empty()) body["stdin"] = to_string(read_input(a->stdin_file));
+    auto r = HttpClient().post(st["control_url"].get<std::string>() + "/exec", body.dump(),
+                               {{"Content-Type", "application/json"}});
+    if (!r) throw InputError("the simulated pattern does not answer: " + r.error().message);
+    const nlohmann::json j = nlohmann::json::parse(r.value().body, nullptr, false);
+    if (r.value().status != 200 || !j.is_object()) {
+      throw InputError(j.is_object() && j.contains("error") ? j["error"].get<std::string>() : r.value().body);
+    }
+    if (globals().json) {
+      print_json(j);
+    } else {
+      std::cout << j.value("out", "");
+      std::cerr << j.value("err", "");
+    }
+    return j.value("exit_code", 1) == 0 ? kExitOk : kExitFailed;
+  });
+}
+
 void add_down(CLI::App& group) {
   auto state = std::make_shared<std::string>();
   auto* cmd =
@@ -219,6 +287,7 @@ void add_pattern_commands(CLI::App& app) {
   g->require_subcommand(1);
   add_up(*g);
   add_status(*g);
+  add_exec(*g);
   add_down(*g);
 }
 

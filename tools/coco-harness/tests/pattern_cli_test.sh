@@ -50,6 +50,19 @@ assert all(p["phase"] == "Running" for p in pods.values()), pods
 assert pods["kbs-access/secure"]["vm"]["tee"] == "az-snp-vtpm", pods["kbs-access/secure"]
 PY
 
+# oc exec, simulated: denied in secure (the agent policy), allowed in insecure-policy.
+"$bin" pattern exec --state "$state" -n hello-openshift secure -- ls / > x.out 2> x.err; rc=$?
+[ "$rc" -eq 1 ] && ok || bad "exec into secure exited $rc"
+grep -q 'error executing command in container: .*ExecProcessRequest is blocked by policy' x.err && ok ||
+  bad "exec denial: $(cat x.err)"
+"$bin" pattern exec --state "$state" -n hello-openshift insecure-policy -- \
+  curl -s http://127.0.0.1:8006/cdh/resource/default/attestation-status/status > x.out 2> x.err; rc=$?
+[ "$rc" -eq 0 ] && ok || bad "exec into insecure-policy exited $rc: $(cat x.err)"
+[ "$(cat x.out)" = "attested" ] && ok || bad "attestation-status/status is \"$(cat x.out)\""
+"$bin" pattern exec --state "$state" -n hello-openshift nope -- ls > /dev/null 2> x.err; rc=$?
+[ "$rc" -eq 2 ] && ok || bad "exec into a missing pod exited $rc"
+grep -q 'pods "nope" not found' x.err && ok || bad "missing pod message: $(cat x.err)"
+
 "$bin" pattern down --state "$state" > down.txt; rc=$?
 [ "$rc" -eq 0 ] && ok || bad "down exited $rc"
 grep -q '^pattern down$' down.txt && ok || bad "down output: $(cat down.txt)"
