@@ -22,6 +22,7 @@
 #include "guest/agent_policy.h"
 #include "pattern/k8s.h"
 #include "pattern/podvm.h"
+#include "pattern/shell.h"
 
 namespace coco::pattern {
 
@@ -110,12 +111,18 @@ class Cluster {
   void run_containers(PodRecord& rec);
   Result<HttpResponse> pod_http_get(PodRecord& rec, const std::string& url);
   Result<std::map<std::string, std::string>> container_env(PodRecord& rec, const Container& c);
+  // The pod's userland: its volumes, its network (pod_http_get), the container's environment.
+  ShellEnvironment shell_for(PodRecord& rec, const std::map<std::string, std::string>& env);
+  // CAA's Azure provider, one per peer-pods-cm as CAA holds one (token and size list reused). Error: the
+  // configuration CAA refuses (caa_azure_config).
+  Result<azure::AzureComputeClient*> compute_client();
 
   ClusterOptions opts_;
   std::map<std::pair<std::string, std::string>, ConfigMap> configmaps_;
   std::map<std::pair<std::string, std::string>, Secret> secrets_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<PodRecord>> pods_;
   int sandbox_counter_ = 0;
+  std::unique_ptr<azure::AzureComputeClient> compute_client_;
 };
 
 }  // namespace coco::pattern

@@ -75,6 +75,11 @@ inline constexpr std::string_view kInitDataTypeLabel = "coco.io/type";
 // pattern's templates are sha256, so the two agree).
 Result<ConfigMap> initdata_configmap(const std::string& name, std::string_view toml);
 
+// The (name, values) entries of a reference-values document in either form users have: the chart's list
+// [{"name","expiration","value":[...]}] or the RVPS's {name: [values]} object, values as given. Error
+// pattern.reference_values_invalid saying which entry is malformed.
+Result<std::vector<std::pair<std::string, nlohmann::json>>> reference_value_entries(const nlohmann::json& rv);
+
 // rvps-values-policies: reference-values.json as the chart's JSON list of
 // {"name","expiration":"2027-12-12T00:00:00Z","value":[...]}: init_data (PCR8_HASH of both ConfigMaps, then
 // RAW_HASH of both padded with 32 hex zeros), snp_pcrNN/tdx_pcrNN for 03, 08 (the two PCR8_HASHes), 09, 11,

@@ -6,7 +6,8 @@
 // pod's 127.0.0.1:8006 (here a free loopback port).
 //
 // The VM is an Azure confidential VM of the simulated peer-pod image (azure/cvm.h) whose TEE follows its
-// size, as on Azure: DCas/DCads/ECas/ECads v5 are AMD SEV-SNP, DCes/ECes v5 and v6 Intel TDX.
+// size, as on Azure (the size catalogue of azure/compute.h): DCas/DCads/ECas/ECads v5 are AMD SEV-SNP, DCes
+// v5 and v6 Intel TDX.
 #pragma once
 
 #include <map>

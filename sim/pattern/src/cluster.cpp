@@ -2,8 +2,6 @@
 #include "pattern/cluster.h"
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 #include "core/encoding.h"
 #include "core/hash.h"
@@ -16,9 +14,6 @@ namespace {
 
 constexpr std::string_view kInitDataNamespace = "imperative";
 constexpr std::string_view kCdhHostPort = "127.0.0.1:8006";
-// How long CAA waits for a VM to be provisioned before it gives up (PROXY_TIMEOUT is 5m in the pattern; the
-// fake compute API's provisioning delay is what a test sets, far below this).
-constexpr std::chrono::seconds kProvisioningTimeout{120};
 
 bool is_initdata_configmap(const ConfigMap& cm) {
   auto it = cm.meta.labels.find("coco.io/type");
@@ -43,6 +38,8 @@ struct Cluster::PodRecord {
   PodStatus status;
   std::unique_ptr<Podvm> vm;
   std::map<std::string, std::string> volumes;  // emptyDir files shared by the containers
+  // Each started container's environment, fixed at creation (sealed values unsealed once, as the agent does).
+  std::map<std::string, std::map<std::string, std::string>> env;
   int exec_counter = 0;
 };
 
@@ -77,6 +74,25 @@ const Secret* Cluster::secret(const std::string& ns, const std::string& name) co
 
 void Cluster::set_peer_pods_cm(std::map<std::string, std::string> cm) {
   opts_.peer_pods_cm = std::move(cm);
+  compute_client_.reset();  // CAA restarts with the new ConfigMap
+}
+
+Result<azure::AzureComputeClient*> Cluster::compute_client() {
+  if (!compute_client_) {
+    auto config = azure::caa_azure_config(opts_.peer_pods_cm, opts_.peer_pods_secret);
+    if (!config) return config.error();
+    compute_client_ =
+        std::make_unique<azure::AzureComputeClient>(opts_.compute_url, std::move(config).value());
+  }
+  return compute_client_.get();
+}
+
+ShellEnvironment Cluster::shell_for(PodRecord& rec, const std::map<std::string, std::string>& env) {
+  ShellEnvironment shell;
+  shell.http_get = [this, &rec](const std::string& url) { return pod_http_get(rec, url); };
+  shell.files = &rec.volumes;
+  shell.env = env;
+  return shell;
 }
 
 Cluster::PodRecord* Cluster::find(const std::string& ns, const std::string& name) const {
@@ -124,8 +140,8 @@ void Cluster::start_peer_pod(PodRecord& rec) {
     rec.status.events.push_back("FailedCreatePodSandBox: " + rec.status.message);
   };
   const Pod& pod = rec.manifest;
-  auto config = azure::caa_azure_config(opts_.peer_pods_cm, opts_.peer_pods_secret);
-  if (!config) return fail(config.error().message);
+  auto client = compute_client();
+  if (!client) return fail(client.error().message);
 
   // CAA CreateVM: init-data from the annotation, else peer-pods-cm INITDATA; it must decode.
   std::string initdata;
@@ -147,42 +163,24 @@ void Cluster::start_peer_pod(PodRecord& rec) {
   if (!initdata.empty()) files.push_back({std::string(kInitDataPath), initdata});
   const std::string user_data = cloud_config_yaml(files);
 
-  // CAA StartVM -> the Azure provider's CreateInstance.
-  azure::AzureComputeClient client(opts_.compute_url, config.value());
-  auto sizes = client.instance_sizes();
-  if (!sizes) return fail("creating an instance : " + sizes.error().message);
+  // CAA StartVM -> the Azure provider's CreateInstance: the size, the VM, PollUntilDone.
   azure::InstanceTypeRequest want;
   if (auto it = pod.meta.annotations.find(std::string(kMachineTypeAnnotation));
       it != pod.meta.annotations.end())
     want.machine_type = it->second;
   want.vcpus = annotation_int(pod, kVcpusAnnotation);
   want.memory_mb = annotation_int(pod, kMemoryAnnotation);
-  auto size = azure::select_instance_type(want, sizes.value(), config.value().instance_sizes,
-                                          config.value().instance_size);
-  if (!size) return fail("creating an instance : " + size.error().message);
-  auto instance = client.create_instance(pod.meta.name, sandbox, user_data, size.value());
+  auto instance = client.value()->create_instance(pod.meta.name, sandbox, user_data, want);
   if (!instance) return fail("creating an instance : " + instance.error().message);
   rec.status.instance_id = instance.value().id;
   rec.status.instance_name = instance.value().name;
-  rec.status.instance_size = size.value();
+  rec.status.instance_size = instance.value().size;
   rec.status.events.push_back("cloud-api-adaptor: created an instance " + instance.value().name + " (" +
-                              size.value() + ") for sandbox " + sandbox);
-  const auto deadline = std::chrono::steady_clock::now() + kProvisioningTimeout;
-  for (;;) {
-    auto got = client.get_instance(instance.value().id);
-    if (!got) return fail("creating an instance : " + got.error().message);
-    if (got.value().provisioning_state == "Succeeded") break;
-    if (got.value().provisioning_state == "Failed") {
-      return fail("creating an instance : provisioning of " + instance.value().name + " failed");
-    }
-    if (std::chrono::steady_clock::now() > deadline)
-      return fail("creating an instance : timed out waiting for " + instance.value().name);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+                              instance.value().size + ") for sandbox " + sandbox);
 
   PodvmOptions vm;
   vm.name = instance.value().name;
-  vm.instance_size = size.value();
+  vm.instance_size = instance.value().size;
   vm.user_data = user_data;
   vm.platforms = opts_.platforms;
   if (opts_.compute) {
@@ -277,16 +275,14 @@ void Cluster::run_containers(PodRecord& rec) {
       rec.status.events.push_back(rec.status.message);
       return false;
     }
+    rec.env[c.name] = std::move(env).value();
     std::vector<std::string> argv = c.command;
     argv.insert(argv.end(), c.args.begin(), c.args.end());
     if (argv.empty() && !init) {  // the image's entrypoint: a server that keeps running
       rec.status.containers.push_back({c.name, init, "running", 0, ""});
       return true;
     }
-    ShellEnvironment shell;
-    shell.http_get = [this, &rec](const std::string& url) { return pod_http_get(rec, url); };
-    shell.files = &rec.volumes;
-    shell.env = std::move(env).value();
+    ShellEnvironment shell = shell_for(rec, rec.env[c.name]);
     const ShellResult r = run_command(argv, shell);
     rec.status.containers.push_back({c.name, init,
                                      r.exit_code == 0 ? (init ? "completed" : "running") : "error",
@@ -325,10 +321,7 @@ Status Cluster::delete_pod(const std::string& ns, const std::string& name) {
     return Error{"pattern.no_such_pod", "pods \"" + name + "\" not found in namespace " + ns};
   PodRecord& rec = *it->second;
   if (!rec.status.instance_id.empty()) {
-    auto config = azure::caa_azure_config(opts_.peer_pods_cm, opts_.peer_pods_secret);
-    if (config)
-      (void)azure::AzureComputeClient(opts_.compute_url, config.value())
-          .delete_instance(rec.status.instance_id);
+    if (auto client = compute_client()) (void)client.value()->delete_instance(rec.status.instance_id);
   }
   pods_.erase(it);
   return ok_status();
@@ -395,11 +388,7 @@ Result<ExecResult> Cluster::exec(const std::string& ns, const std::string& name,
     stream_output = static_cast<bool>(
         rec->vm->agent_policy().check("ReadStreamRequest", guest::read_stream_request(c->name, exec_id)));
   }
-  auto env = container_env(*rec, *c);
-  ShellEnvironment shell;
-  shell.http_get = [this, rec](const std::string& url) { return pod_http_get(*rec, url); };
-  shell.files = &rec->volumes;
-  if (env) shell.env = std::move(env).value();
+  ShellEnvironment shell = shell_for(*rec, rec->env[c->name]);
   const ShellResult r = run_command(args, shell);
   result.exit_code = r.exit_code;
   if (stream_output) {

@@ -201,20 +201,9 @@ Status Deployment::install_reference_values() {
     if (!rv) return rv.error();
     reference_values_ = std::move(rv).value();
   }
-  // The chart's list form [{"name","expiration","value"}] or the RVPS's {name: [values]}.
-  std::vector<std::pair<std::string, nlohmann::json>> entries;
-  if (reference_values_.is_array()) {
-    for (const auto& e : reference_values_) {
-      if (!e.is_object() || !e.contains("name") || !e["name"].is_string() || !e.contains("value"))
-        return Error{"pattern.scenario_invalid", "reference values: each entry needs name and value"};
-      entries.emplace_back(e["name"].get<std::string>(), e["value"]);
-    }
-  } else if (reference_values_.is_object()) {
-    for (const auto& [k, v] : reference_values_.items()) entries.emplace_back(k, v);
-  } else {
-    return Error{"pattern.scenario_invalid", "reference values: expected a list or an object"};
-  }
-  for (const auto& [name, value] : entries) {
+  auto entries = reference_value_entries(reference_values_);
+  if (!entries) return entries.error();
+  for (const auto& [name, value] : entries.value()) {
     if (auto st = admin_->set_reference_value(name, value); !st)
       return Error{st.error().code, "installing reference value " + name + ": " + st.error().message};
   }

@@ -127,40 +127,32 @@ Result<std::string> gunzip(const Bytes& in) {
   return out;
 }
 
+Error reference_values_error(const std::string& why) {
+  return make_error("pattern.reference_values_invalid",
+                    "reference values must be the chart's list of {\"name\",\"value\":[...]} or the RVPS's "
+                    "{name: [values]} object: " +
+                        why);
+}
+
 // The reference values as name -> values (lowercase hex, no 0x), from either accepted form.
 Result<std::map<std::string, std::vector<std::string>>> normalise_reference_values(const nlohmann::json& rv) {
-  auto bad = [](const std::string& why) {
-    return make_error("pattern.reference_values_invalid",
-                      "reference values must be the chart's list of {\"name\",\"value\":[...]} or the RVPS's "
-                      "{name: [values]} object: " +
-                          why);
-  };
+  auto entries = reference_value_entries(rv);
+  if (!entries) return entries.error();
   std::map<std::string, std::vector<std::string>> out;
   auto add_values = [&](const std::string& name, const nlohmann::json& values) -> Status {
     if (values.is_string()) {
       out[name].push_back(lower_hex(values.get<std::string>()));
       return ok_status();
     }
-    if (!values.is_array()) return bad("values of " + name + " are not a list");
+    if (!values.is_array()) return reference_values_error("values of " + name + " are not a list");
     for (const auto& v : values) {
-      if (!v.is_string()) return bad("a value of " + name + " is not a string");
+      if (!v.is_string()) return reference_values_error("a value of " + name + " is not a string");
       out[name].push_back(lower_hex(v.get<std::string>()));
     }
     return ok_status();
   };
-  if (rv.is_array()) {
-    for (const auto& e : rv) {
-      if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) return bad("an entry has no name");
-      const std::string name = e["name"].get<std::string>();
-      if (!e.contains("value")) return bad("entry " + name + " has no value");
-      if (auto st = add_values(name, e["value"]); !st) return st.error();
-    }
-  } else if (rv.is_object()) {
-    for (const auto& [name, values] : rv.items()) {
-      if (auto st = add_values(name, values); !st) return st.error();
-    }
-  } else {
-    return bad("got neither a list nor an object");
+  for (const auto& [name, values] : entries.value()) {
+    if (auto st = add_values(name, values); !st) return st.error();
   }
   return out;
 }
@@ -255,6 +247,25 @@ Result<InitDataExplanation> explain_toml(std::string source, std::string toml) {
 }
 
 }  // namespace
+
+Result<std::vector<std::pair<std::string, nlohmann::json>>> reference_value_entries(
+    const nlohmann::json& rv) {
+  std::vector<std::pair<std::string, nlohmann::json>> out;
+  if (rv.is_array()) {
+    for (const auto& e : rv) {
+      if (!e.is_object() || !e.contains("name") || !e["name"].is_string())
+        return reference_values_error("an entry has no name");
+      const std::string name = e["name"].get<std::string>();
+      if (!e.contains("value")) return reference_values_error("entry " + name + " has no value");
+      out.emplace_back(name, e["value"]);
+    }
+  } else if (rv.is_object()) {
+    for (const auto& [name, values] : rv.items()) out.emplace_back(name, values);
+  } else {
+    return reference_values_error("got neither a list nor an object");
+  }
+  return out;
+}
 
 std::string agent_policy_rego(InitDataFlavour flavour) {
   const bool debug = flavour == InitDataFlavour::debug;

@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "azure/compute.h"
 #include "core/encoding.h"
 #include "guest/evidence_provider.h"
 #include "pattern/initdata.h"
@@ -24,25 +25,14 @@ constexpr std::string_view kNoRouteUrl = "https://127.0.0.1:1";
 }  // namespace
 
 Result<PodvmTee> tee_for_instance_size(std::string_view size) {
-  // Standard_<family><vcpus><features>_v<gen>: DC2as_v5, DC4ads_v5, EC8as_v5, DC2es_v6, EC4eds_v5.
-  std::string s(size);
-  const std::string prefix = "Standard_";
-  if (s.rfind(prefix, 0) == 0) s = s.substr(prefix.size());
-  const std::size_t us = s.find('_');
-  const std::string name = s.substr(0, us);
-  if (name.size() >= 3 && (name.rfind("DC", 0) == 0 || name.rfind("EC", 0) == 0)) {
-    std::size_t i = 2;
-    while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i]))) ++i;
-    const std::string features = name.substr(i);
-    if (i > 2 && !features.empty()) {
-      if (features[0] == 'a') return PodvmTee::snp;
-      if (features[0] == 'e') return PodvmTee::tdx;
-    }
-  }
+  // Azure's size catalogue (azure/compute.h) knows which sizes are confidential, and of which TEE.
+  const azure::VmSizeInfo* info = azure::find_vm_size(size);
+  if (info && info->tee == "snp") return PodvmTee::snp;
+  if (info && info->tee == "tdx") return PodvmTee::tdx;
   return Error{"pattern.not_confidential_size",
                "instance size " + std::string(size) +
                    " is not an Azure confidential VM size (DCas/DCads/ECas/ECads v5 for SEV-SNP, "
-                   "DCes/ECes v5/v6 for TDX); the peer-pod image needs one"};
+                   "DCes v5/v6 for TDX); the peer-pod image needs one"};
 }
 
 std::string_view evidence_tee_name(PodvmTee tee) {
